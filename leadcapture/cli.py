@@ -1,0 +1,296 @@
+"""The `leadcapture` command (click, through Flask's CLI)."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from . import create_app
+from .actors import Actor
+from .audit import record
+from .badges import BadgeError, parse_badge
+from .db import utcnow
+from .event_settings import load_settings
+from .models import Device, Event, Role, User
+
+
+def main() -> None:
+    cli(prog_name="leadcapture")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             help="Trade-show lead capture: server, data and tools.")
+def cli() -> None:
+    pass
+
+
+def _session():
+    return current_app.extensions["leadcapture.sessions"]()
+
+
+def _event(session, slug: str) -> Event:
+    event = session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"no event {slug!r}; see `leadcapture events list`")
+    return event
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (Windows, macOS and Linux)."""
+    from waitress import serve as waitress_serve
+
+    click.echo(f"leadcapture on http://{host}:{port}/ (kiosk at /kiosk); Ctrl+C stops")
+    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations up to the newest."""
+    from .migrate import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo event "Salon Demo", its users, a device and 200 attendees (once)."""
+    from .demo import load_demo
+
+    with _session() as session:
+        summary = load_demo(session)
+        session.commit()
+    if summary is None:
+        click.echo("demo data already loaded")
+        return
+    click.echo(summary)
+
+
+@cli.group()
+def events() -> None:
+    """Trade shows."""
+
+
+@events.command("add")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--starts", "starts_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--ends", "ends_on", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--venue")
+@click.option("--city")
+@click.option("--country", help="ISO 3166 two-letter code, e.g. FR")
+@click.option("--timezone", default="Europe/Paris", show_default=True)
+@click.option("--currency", default="EUR", show_default=True)
+@click.option("--settings", "settings_file", type=click.File(), help="JSON file of event settings")
+def events_add(slug, name, starts_on, ends_on, venue, city, country, timezone, currency, settings_file) -> None:
+    """Create an event."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from marshmallow import ValidationError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {timezone!r}; use a name like Europe/Paris", param_hint="--timezone")
+    try:
+        settings = load_settings(json.load(settings_file) if settings_file else {})
+    except (ValidationError, json.JSONDecodeError) as exc:
+        raise click.ClickException(f"invalid settings: {getattr(exc, 'messages', exc)}")
+    with _session() as session:
+        if session.scalar(select(Event.id).where(Event.slug == slug)):
+            raise click.ClickException(f"event {slug!r} already exists")
+        event = Event(slug=slug, name=name, starts_on=starts_on.date(), ends_on=(ends_on or starts_on).date(),
+                      venue=venue, city=city, country=country.upper() if country else None,
+                      timezone=timezone, currency=currency.upper(), settings=settings)
+        session.add(event)
+        session.flush()
+        record(session, Actor.cli(), "event.create", "event", event.id, event.id, {"slug": slug})
+        session.commit()
+    click.echo(f"event {slug} created")
+
+
+@events.command("list")
+def events_list() -> None:
+    """List events."""
+    with _session() as session:
+        for event in session.scalars(select(Event).order_by(Event.starts_on)):
+            click.echo(f"{event.slug:24} {event.starts_on} {event.name}")
+
+
+@cli.group()
+def users() -> None:
+    """People who use leadcapture."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", help="for the web pages; omit for kiosk-only staff")
+@click.option("--pin", help="4-6 digit kiosk PIN")
+@click.option("--event", "event_slugs", multiple=True, help="event slug this user works (repeatable)")
+@click.option("--token", "with_token", is_flag=True, help="also print an API token (valid 90 days)")
+def users_add(email, name, role, password, pin, event_slugs, with_token) -> None:
+    """Create a user."""
+    from .tokens import new_user_token
+
+    if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 6):
+        raise click.BadParameter("a PIN is 4 to 6 digits", param_hint="--pin")
+    with _session() as session:
+        if session.scalar(select(User.id).where(User.email == email.lower())):
+            raise click.ClickException(f"user {email} already exists")
+        user = User(email=email.lower(), name=name, role=role,
+                    password_hash=generate_password_hash(password) if password else None,
+                    pin_hash=generate_password_hash(pin) if pin else None)
+        user.events = [_event(session, slug) for slug in event_slugs]
+        session.add(user)
+        session.flush()
+        record(session, Actor.cli(), "user.create", "user", user.id, None, {"email": user.email, "role": role})
+        token = new_user_token(session, user, label="cli")[1] if with_token else None
+        session.commit()
+    click.echo(f"user {email} ({role}) created")
+    if token:
+        click.echo(f"API token (shown once): {token}")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650))
+def users_token(email, days) -> None:
+    """Issue an API bearer token for a user (shown once)."""
+    from .tokens import new_user_token
+
+    with _session() as session:
+        user = session.scalar(select(User).where(User.email == email.lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        _row, token = new_user_token(session, user, days=days, label="cli")
+        record(session, Actor.cli(), "token.issue", "user", user.id, None, {"days": days})
+        session.commit()
+    click.echo(token)
+
+
+@cli.group()
+def devices() -> None:
+    """Tablets paired to an event."""
+
+
+@devices.command("add")
+@click.argument("event_slug")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON object with the token")
+def devices_add(event_slug, name, as_json) -> None:
+    """Create a device for an event and print its token (shown once)."""
+    from .tokens import new_device
+
+    with _session() as session:
+        event = _event(session, event_slug)
+        device, token = new_device(session, event, name)
+        record(session, Actor.cli(), "device.create", "device", device.id, event.id, {"name": name})
+        session.commit()
+        if as_json:
+            click.echo(json.dumps({"id": device.id, "event": event.slug, "name": name, "token": token}))
+        else:
+            click.echo(f"device {device.id} '{name}' for {event.slug}\ntoken (shown once): {token}")
+
+
+@devices.command("revoke")
+@click.argument("device_id", type=int)
+def devices_revoke(device_id) -> None:
+    """Revoke a device: its token stops working at once."""
+    with _session() as session:
+        device = session.get(Device, device_id)
+        if device is None:
+            raise click.ClickException(f"no device {device_id}")
+        if device.revoked_at is None:
+            device.revoked_at = utcnow()
+            record(session, Actor.cli(), "device.revoke", "device", device.id, device.event_id)
+            session.commit()
+    click.echo(f"device {device_id} revoked")
+
+
+@cli.command("import-attendees")
+@click.argument("event_slug")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_attendees_cmd(event_slug, csv_file) -> None:
+    """Import an event's attendee roster from CSV (French or English headers)."""
+    from .attendees import RosterError, import_roster, read_roster
+
+    try:
+        roster = read_roster(csv_file.read_bytes())
+    except RosterError as exc:
+        raise click.ClickException(str(exc))
+    with _session() as session:
+        event = _event(session, event_slug)
+        with click.progressbar(length=len(roster.rows), label="importing", file=sys.stderr) as bar:
+            report = import_roster(session, event, roster, Actor.cli(), progress=bar.update)
+        session.commit()
+    click.echo(report.summary())
+    for line, message in report.rejected:
+        click.echo(f"  line {line}: {message}", err=True)
+
+
+@cli.command("parse-badge")
+@click.option("--event", "event_slug", help="use this event's badge settings")
+def parse_badge_cmd(event_slug) -> None:
+    """Parse one badge payload from stdin; print the contact as JSON (exit 0) or the error (exit 2)."""
+    raw = sys.stdin.buffer.read()
+    try:
+        payload = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        payload = raw.decode("cp1252", errors="replace")
+    settings = None
+    if event_slug:
+        with _session() as session:
+            settings = _event(session, event_slug).settings
+    try:
+        parsed = parse_badge(payload.rstrip("\r\n") if payload.count("\n") <= 1 else payload, settings)
+    except BadgeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(parsed.as_dict(), ensure_ascii=False, indent=2))
+
+
+@cli.group()
+def export() -> None:
+    """Export data."""
+
+
+@export.command("leads")
+@click.argument("event_slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="file to write (default: standard output for CSV, EVENT-leads.xlsx for XLSX)")
+def export_leads(event_slug, fmt, output) -> None:
+    """Export an event's leads as CSV or XLSX."""
+    from .exports import leads_csv, leads_xlsx
+
+    with _session() as session:
+        event = _event(session, event_slug)
+        if fmt == "csv":
+            data = leads_csv(session, event).encode("utf-8-sig")
+        else:
+            data = leads_xlsx(session, event)
+        record(session, Actor.cli(), "leads.export", "event", event.id, event.id, {"format": fmt})
+        session.commit()
+    if output is None and fmt == "csv":
+        sys.stdout.buffer.write(data)
+        return
+    output = output or Path(f"{event_slug}-leads.xlsx")
+    output.write_bytes(data)
+    click.echo(f"wrote {output}", err=True)

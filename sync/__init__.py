@@ -1,0 +1,1 @@
+"""CRM connectors behind one small interface, and the outbox worker that drives them."""
