@@ -27,10 +27,25 @@ def authenticate_request() -> None:
         abort(401, message=str(exc), headers=CHALLENGE)
     if session.dirty:  # last-seen stamp
         session.commit()
+    # Resolve the event or lead named in the URL before the body is read, so an
+    # unknown event is a 404 and someone else's is a 403, whatever the body.
+    args = request.view_args or {}
+    if "slug" in args:
+        g.event = event_for(args["slug"], write=request.method == "POST")
+    if "lead_id" in args:
+        g.lead = lead_for(args["lead_id"])
 
 
 def current_actor() -> Actor:
     return g.actor
+
+
+def current_event() -> Event:
+    return g.event
+
+
+def current_lead() -> Lead:
+    return g.lead
 
 
 def event_for(slug: str, write: bool = False) -> Event:

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from ..flask_db import request_session
 from ..leads import LeadEditRejected, LeadFilter, filtered, page_of, update_lead, visible_leads
 from ..models import LeadStatus, Rating
-from .auth import authenticate_request, current_actor, event_for, lead_for
+from .auth import authenticate_request, current_actor, current_event, current_lead
 from .schemas import LeadDetailSchema, LeadSchema
 
 blp = Blueprint("leads", __name__, description="Leads and their qualification")
@@ -56,7 +56,7 @@ class EventLeads(MethodView):
     @blp.response(200, LeadPageSchema)
     def get(self, args, slug):
         """An event's leads, most recently met first."""
-        event = event_for(slug)
+        event = current_event()
         page, per_page = args.pop("page"), args.pop("per_page")
         query = filtered(visible_leads(current_actor(), event), LeadFilter(**args))
         items, total = page_of(request_session(), query, page, per_page)
@@ -69,13 +69,13 @@ class LeadById(MethodView):
     @blp.response(200, LeadDetailSchema)
     def get(self, lead_id):
         """One lead with its interactions and consents."""
-        return lead_for(lead_id)
+        return current_lead()
 
     @blp.arguments(LeadPatchSchema)
     @blp.response(200, LeadDetailSchema)
     def patch(self, changes, lead_id):
         """Edit qualification and contact fields; audited with before and after."""
-        lead = lead_for(lead_id)
+        lead = current_lead()
         if current_actor().is_rep and set(changes) - {"status", "notes"}:
             abort(403, message="sales reps may change only status and notes")
         session = request_session()

@@ -12,7 +12,7 @@ from ..config import MAX_BATCH_SCANS
 from ..flask_db import request_session
 from ..event_settings import LANGUAGES
 from ..models import Rating, Source
-from .auth import authenticate_request, current_actor, event_for
+from .auth import authenticate_request, current_actor, current_event
 from .schemas import LeadSchema, MetBeforeSchema
 
 blp = Blueprint("scans", __name__, description="Badge scans from kiosks, imports and integrations")
@@ -40,8 +40,8 @@ class ConsentInSchema(Schema):
 
 class ScanSchema(Schema):
     client_id = fields.UUID(required=True, metadata={"description": "made by the device; a resend is stored once"})
-    payload = fields.String(metadata={"description": "raw badge text as scanned"})
-    contact = fields.Nested(ContactSchema, metadata={"description": "typed or corrected contact fields"})
+    payload = fields.String(allow_none=True, metadata={"description": "raw badge text as scanned"})
+    contact = fields.Nested(ContactSchema, allow_none=True, metadata={"description": "typed or corrected contact fields"})
     captured_at = fields.AwareDateTime(required=True, metadata={"description": "device time, with offset"})
     source = fields.String(load_default=Source.API.value, validate=validate.OneOf([s.value for s in Source]))
     staff = fields.Integer(allow_none=True, metadata={"description": "id of the staff user who scanned"})
@@ -125,7 +125,7 @@ class Scans(MethodView):
     @blp.alt_response(200, schema=ScanResultSchema, description="this client_id was already stored")
     def post(self, data, slug):
         """Record one scan (201), or return what was stored for this client_id (200)."""
-        event = event_for(slug, write=True)
+        event = current_event()
         session = request_session()
         result = ingest_many(session, event, [to_scan(data)], current_actor())[0]
         if isinstance(result, ScanRejected):
@@ -141,7 +141,7 @@ class ScanBatch(MethodView):
     @blp.response(200, BatchResultSchema)
     def post(self, data, slug):
         """Record up to 500 scans; each item gets its own status, a bad one does not stop the others."""
-        event = event_for(slug, write=True)
+        event = current_event()
         items, scans, positions = [], [], []
         schema = ScanSchema()
         for index, raw in enumerate(data["scans"]):
