@@ -37,7 +37,7 @@ def api_routes(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.endpoint.startswith("api-docs"):
             continue
-        url = re.sub(r"<(?:int:)?lead_id>", "1", rule.rule).replace("<slug>", "salon-test")
+        url = re.sub(r"<int[^:]*:lead_id>", "1", rule.rule).replace("<slug>", "salon-test")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, url
 
@@ -148,3 +148,20 @@ def test_random_bodies_never_cause_500(client, token, make_user, user_token, eve
             response = client.open(url, method=method, data=json.dumps(body),
                                    headers={**bearer(tok), "Content-Type": "application/json"})
             assert response.status_code < 500, (url, body, response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"staff": 10**20}, "staff"),
+    ({"captured_at": "9999-12-31T23:59:59-05:00"}, "captured_at"),
+    ({"captured_at": "0001-01-01T00:00:00+05:00"}, "captured_at"),
+])
+def test_out_of_range_numbers_and_times_get_422(client, token, change, field):
+    body = {"client_id": new_client_id(), "payload": "SD1", "captured_at": "2026-03-14T10:00:00Z", **change}
+    response = client.post(SCANS, json=body, headers=bearer(token))
+    assert_error_shape(response, 422)
+    assert field in response.json["errors"]["json"]
+
+
+def test_huge_ids_in_query_and_url_are_client_errors(client, token):
+    assert_error_shape(client.get(f"/api/v1/events/salon-test/leads?staff_id={10**20}", headers=bearer(token)), 422)
+    assert_error_shape(client.get(f"/api/v1/leads/{10**20}", headers=bearer(token)), 404)

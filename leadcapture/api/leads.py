@@ -9,7 +9,7 @@ from ..flask_db import request_session
 from ..leads import LeadEditRejected, LeadFilter, filtered, page_of, update_lead, visible_leads
 from ..models import LeadStatus, Rating
 from .auth import authenticate_request, current_actor, current_event, current_lead
-from .schemas import LeadDetailSchema, LeadSchema
+from .schemas import ID_RANGE, SANE_TIME, LeadDetailSchema, LeadSchema
 
 blp = Blueprint("leads", __name__, description="Leads and their qualification")
 blp.before_request(authenticate_request)
@@ -21,10 +21,10 @@ class LeadQuerySchema(Schema):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "name, company or e-mail contains"})
     rating = fields.String(validate=validate.OneOf([r.value for r in Rating]))
     status = fields.String(validate=validate.OneOf([s.value for s in LeadStatus]))
-    staff_id = fields.Integer(metadata={"description": "met by this staff member"})
+    staff_id = fields.Integer(validate=ID_RANGE, metadata={"description": "met by this staff member"})
     incomplete = fields.Boolean()
-    since = fields.AwareDateTime(metadata={"description": "last met at or after"})
-    until = fields.AwareDateTime(metadata={"description": "last met before"})
+    since = fields.AwareDateTime(validate=SANE_TIME, metadata={"description": "last met at or after"})
+    until = fields.AwareDateTime(validate=SANE_TIME, metadata={"description": "last met before"})
 
 
 class LeadPageSchema(Schema):
@@ -64,7 +64,7 @@ class EventLeads(MethodView):
                 "pages": (total + per_page - 1) // per_page}
 
 
-@blp.route("/leads/<int:lead_id>")
+@blp.route("/leads/<int(max=2147483647):lead_id>")
 class LeadById(MethodView):
     @blp.response(200, LeadDetailSchema)
     def get(self, lead_id):

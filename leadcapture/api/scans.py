@@ -13,7 +13,7 @@ from ..flask_db import request_session
 from ..event_settings import LANGUAGES
 from ..models import Rating, Source
 from .auth import authenticate_request, current_actor, current_event
-from .schemas import LeadSchema, MetBeforeSchema
+from .schemas import ID_RANGE, SANE_TIME, LeadSchema, MetBeforeSchema
 
 blp = Blueprint("scans", __name__, description="Badge scans from kiosks, imports and integrations")
 blp.before_request(authenticate_request)
@@ -42,9 +42,9 @@ class ScanSchema(Schema):
     client_id = fields.UUID(required=True, metadata={"description": "made by the device; a resend is stored once"})
     payload = fields.String(allow_none=True, metadata={"description": "raw badge text as scanned"})
     contact = fields.Nested(ContactSchema, allow_none=True, metadata={"description": "typed or corrected contact fields"})
-    captured_at = fields.AwareDateTime(required=True, metadata={"description": "device time, with offset"})
+    captured_at = fields.AwareDateTime(required=True, validate=SANE_TIME, metadata={"description": "device time, with offset"})
     source = fields.String(load_default=Source.API.value, validate=validate.OneOf([s.value for s in Source]))
-    staff = fields.Integer(allow_none=True, metadata={"description": "id of the staff user who scanned"})
+    staff = fields.Integer(allow_none=True, validate=ID_RANGE, metadata={"description": "id of the staff user who scanned"})
     answers = fields.Dict(keys=fields.String(), load_default=dict)
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
     rating = fields.String(allow_none=True, validate=validate.OneOf([r.value for r in Rating]))

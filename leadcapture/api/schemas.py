@@ -1,7 +1,17 @@
 """Schemas shared by several API modules: how a lead looks on the wire."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from datetime import datetime, timezone
+
+from marshmallow import Schema, fields, validate
+
+# Database ids are 32-bit on PostgreSQL; a bigger number is a client error, not a crash.
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+# Times outside this range are a wrong device clock or garbage, and would overflow in UTC conversion.
+SANE_TIME = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=timezone.utc), max=datetime(2100, 1, 1, tzinfo=timezone.utc),
+    error="must be between 2000 and 2100; check the device clock",
+)
 
 
 class MetBeforeSchema(Schema):
