@@ -70,6 +70,8 @@ def clean_contact(raw: dict, warnings: list[str]) -> dict:
         value = re.sub(r"\s+", " ", str(value)).strip()
         if value:
             contact[key] = value
+    if len(contact.get("country", "")) == 2:
+        contact["country"] = contact["country"].upper()
     if "email" in contact:
         email, problem = normalise_email(contact["email"])
         if problem:
