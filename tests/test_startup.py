@@ -53,7 +53,8 @@ def test_fresh_start_serves_the_api(tmp_path):
                                    "captured_at": "2026-03-14T10:42:00+01:00"})
         assert scan.status_code == 201, scan.text
         assert scan.json()["lead"]["incomplete"] is False  # resolved from the demo roster
-        assert "Salon Demo" in requests.get(base + "/", timeout=5).text
+        home = requests.get(base + "/", timeout=5, headers={"Accept-Language": "fr"})
+        assert home.url.endswith("/login?next=%2F") and "Se connecter" in home.text
     finally:
         server.terminate()
         server.wait(timeout=10)

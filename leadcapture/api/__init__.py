@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -41,6 +41,8 @@ def init_app(app: Flask) -> Api:
 
 
 def _json_error(exc: HTTPException):
+    if not request.path.startswith(API_PREFIX):
+        return exc  # web pages keep Flask's HTML error pages
     body = {"code": exc.code, "status": exc.name, "message": exc.description}
     data = getattr(exc, "data", None) or {}
     if data.get("message"):
@@ -58,5 +60,7 @@ def _json_error(exc: HTTPException):
 
 
 def _unexpected_error(exc: Exception):
+    if isinstance(exc, HTTPException):  # raised outside a view (e.g. by a before_request)
+        return _json_error(exc)
     log.exception("unhandled error")
     return _json_error(InternalServerError("something went wrong on the server; nothing was saved"))
