@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -107,6 +107,16 @@ def events_add(slug, name, starts_on, ends_on, venue, city, country, timezone, c
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {timezone!r}; use a name like Europe/Paris", param_hint="--timezone")
+    # The slug goes into URLs and exports. Codes are checked here because PostgreSQL would refuse
+    # a longer one with a traceback while SQLite would store it as it is.
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+        raise click.BadParameter("use lowercase letters, digits and hyphens, e.g. salon-2026", param_hint="SLUG")
+    if country and not re.fullmatch(r"[A-Za-z]{2}", country):
+        raise click.BadParameter(f"{country!r} is not a two-letter ISO code such as FR", param_hint="--country")
+    if not re.fullmatch(r"[A-Za-z]{3}", currency):
+        raise click.BadParameter(f"{currency!r} is not a three-letter ISO code such as EUR", param_hint="--currency")
+    if ends_on and ends_on < starts_on:
+        raise click.BadParameter("the event cannot end before it starts", param_hint="--ends")
     try:
         settings = load_settings(json.load(settings_file) if settings_file else {})
     except (ValidationError, json.JSONDecodeError) as exc:
@@ -128,8 +138,11 @@ def events_add(slug, name, starts_on, ends_on, venue, city, country, timezone, c
 def events_list() -> None:
     """List events."""
     with _session() as session:
-        for event in session.scalars(select(Event).order_by(Event.starts_on)):
-            click.echo(f"{event.slug:24} {event.starts_on} {event.name}")
+        found = session.scalars(select(Event).order_by(Event.starts_on)).all()
+    if not found:
+        click.echo("no events yet; create one with `leadcapture events add` or `leadcapture demo`")
+    for event in found:
+        click.echo(f"{event.slug:24} {event.starts_on} {event.name}")
 
 
 @cli.group()
@@ -243,6 +256,8 @@ def import_attendees_cmd(event_slug, csv_file) -> None:
     click.echo(report.summary())
     for line, message in report.rejected:
         click.echo(f"  line {line}: {message}", err=True)
+    for note in report.notes:
+        click.echo(f"  note: {note}", err=True)
 
 
 @cli.command("parse-badge")
