@@ -14,9 +14,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.json.ensure_ascii = False  # French names stay readable in API bodies
 
+    import kiosk_ui
+
     from . import api, flask_db, web
 
     flask_db.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    kiosk_ui.init_app(app)
     return app

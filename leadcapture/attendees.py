@@ -23,6 +23,7 @@ from .actors import Actor
 from .audit import record
 from .badges.contact import CONTACT_FIELDS, name_key, normalise_email
 from .models import Attendee, Event, Lead
+from .qualify import requalify
 
 FIELDS = ("registration_id", "first_name", "last_name", "company", "email", "job_title", "phone", "city",
           "country")
@@ -426,4 +427,5 @@ def _complete_leads(session: Session, event: Event, index: _AttendeeIndex, actor
         lead.incomplete = False
         record(session, actor, "lead.complete", "lead", lead.id, event.id,
                {"attendee_id": attendee.id, "filled": filled})
+    requalify(session, event, [lead for lead, _attendee in matches])  # a completed lead may score higher
     return len(matches)

@@ -7,22 +7,24 @@ These functions only flush; the caller commits.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+
+from sync.outbox import enqueue as enqueue_sync
 
 from .actors import Actor
 from .audit import audit_values
 from .badges import BadgeError, parse_badge
 from .badges.contact import CONTACT_FIELDS, clean_contact, name_key
-from .db import utcnow
+from .db import insert_all, is_sqlite, utcnow
 from .event_settings import consent_problem, validate_answers
-from .models import Attendee, AuditEntry, Consent, Event, Interaction, Lead, User, event_members
-from .models.people import Role
+from .matching import LeadIndex, Prepared, RosterIndex, event_staff, meeting_history
+from .models import Attendee, AuditEntry, Consent, Event, Interaction, Lead
+from .qualify import lock_routing, requalify
 
 # Racing writers of the same person collide on a unique key; each retry sees the winner's rows.
 MAX_ATTEMPTS = 4
@@ -65,17 +67,6 @@ class IngestResult:
         return not self.interaction.met_before
 
 
-@dataclass
-class _Prepared:
-    index: int
-    scan: Scan
-    contact: dict
-    registration_id: str | None
-    badge_format: str | None
-    needs_lookup: bool
-    warnings: list[str]
-
-
 def ingest(session: Session, event: Event, scan: Scan, actor: Actor) -> IngestResult:
     """Store one scan. Raises ScanRejected with per-field messages."""
     result = ingest_many(session, event, [scan], actor)[0]
@@ -86,6 +77,9 @@ def ingest(session: Session, event: Event, scan: Scan, actor: Actor) -> IngestRe
 
 def ingest_many(session: Session, event: Event, scans: list[Scan], actor: Actor) -> list[IngestResult | ScanRejected]:
     """Store a batch of scans; one result per scan, in order. A bad scan does not stop the others."""
+    if is_sqlite(session):
+        # BEGIN IMMEDIATE already holds the database: no other writer can race us to a key.
+        return _ingest_batch(session, event, scans, actor)
     for attempt in range(MAX_ATTEMPTS):
         try:
             with session.begin_nested():
@@ -98,7 +92,7 @@ def ingest_many(session: Session, event: Event, scans: list[Scan], actor: Actor)
 
 def _ingest_batch(session: Session, event: Event, scans: list[Scan], actor: Actor) -> list:
     results: list = [None] * len(scans)
-    prepared: list[_Prepared] = []
+    prepared: list[Prepared] = []
     for i, scan in enumerate(scans):
         try:
             prepared.append(_prepare(event, scan, i))
@@ -108,23 +102,25 @@ def _ingest_batch(session: Session, event: Event, scans: list[Scan], actor: Acto
         return results
 
     stored = _stored_interactions(session, [p.scan.client_id for p in prepared])
-    staff = _event_staff(session, event, actor, prepared)
-    roster = _RosterIndex(session, event, prepared)
-    leads = _LeadIndex(session, event, prepared)
-    history = _meeting_history(session, leads.known_ids())
-    fresh: dict[str, IngestResult] = {}
-    new_rows: list[tuple[_Prepared, Interaction]] = []
+    staff = event_staff(session, event, actor, prepared)
+    roster = RosterIndex(session, event, prepared)
+    leads = LeadIndex(session, event, prepared)
+    history = meeting_history(session, leads.existing)
+    device_id = actor.device.id if actor.device else None
+    pending: list[_NewScan] = []
+    pending_ids: set[str] = set()
+    replays: list[tuple[int, str]] = []  # (result index, client_id stored earlier in this batch)
 
     for p in prepared:
         scan = p.scan
-        replay = stored.get(scan.client_id) or (
-            fresh[scan.client_id].interaction if scan.client_id in fresh else None)
-        if replay is not None:
-            if replay.event_id != event.id:
-                results[p.index] = ScanRejected(
-                    {"client_id": ["this client_id was already used by a scan of another event"]})
-            else:
-                results[p.index] = IngestResult(created=False, lead=replay.lead, interaction=replay)
+        if scan.client_id in stored:
+            replay = stored[scan.client_id]
+            results[p.index] = (IngestResult(created=False, lead=replay.lead, interaction=replay)
+                                if replay.event_id == event.id else ScanRejected(
+                                    {"client_id": ["this client_id was already used by a scan of another event"]}))
+            continue
+        if scan.client_id in pending_ids:  # sent twice in one batch: the second is a replay
+            replays.append((p.index, scan.client_id))
             continue
         staff_id = scan.staff_id if scan.staff_id is not None else (actor.user.id if actor.user else None)
         if staff_id is not None and staff_id not in staff:
@@ -140,48 +136,81 @@ def _ingest_batch(session: Session, event: Event, scans: list[Scan], actor: Acto
             p.warnings.append("not found in the event's attendee roster; the lead stays incomplete until it is")
         lead = leads.find(p) or leads.create(p, scan.captured_at)
         staff_user = staff.get(staff_id)
-        met_entry = {
-            "staff_id": staff_id,
-            "by": staff_user.name if staff_user else (actor.device.name if actor.device else actor.label),
-            "at": scan.captured_at.isoformat(),
-        }
-        earlier = [m for m in history[lead] if m["at"] <= met_entry["at"]]
-        interaction = Interaction(
-            client_uuid=scan.client_id, event_id=event.id, lead=lead,
-            device_id=actor.device.id if actor.device else None, staff_user_id=staff_id,
-            captured_at=scan.captured_at, received_at=utcnow(), source=scan.source,
-            raw_payload=scan.payload, badge_format=p.badge_format, answers=scan.answers,
-            notes=scan.notes, rating=scan.rating, met_before=sorted(earlier, key=lambda m: m["at"]),
-            warnings=p.warnings,
-        )
-        session.add(interaction)
+        met = {"staff_id": staff_id,
+               "by": staff_user.name if staff_user else (actor.device.name if actor.device else actor.label),
+               "at": scan.captured_at.isoformat()}
+        earlier = sorted((m for m in history[lead] if m["at"] <= met["at"]), key=lambda m: m["at"])
         _merge_into_lead(lead, p, attendee)
-        leads.reindex(lead)
-        if scan.consent is not None:
-            session.add(Consent(
-                event_id=event.id, lead=lead, interaction=interaction, purposes=scan.consent["purposes"],
-                granted=scan.consent["granted"], text_version=scan.consent["text_version"],
-                language=scan.consent["language"], captured_at=scan.captured_at,
-                captured_by_user_id=staff_id, device_id=interaction.device_id,
-            ))
-        history[lead].append(met_entry)
-        result = IngestResult(created=True, lead=lead, interaction=interaction)
-        fresh[scan.client_id] = result
-        results[p.index] = result
-        new_rows.append((p, interaction))
+        leads.add(lead)
+        history[lead].append(met)
+        pending.append(_NewScan(p, lead, staff_id, earlier))
+        pending_ids.add(scan.client_id)
 
-    session.flush()
-    if new_rows:
+    if pending:
+        # The routing lock comes before this transaction writes anything (see qualify.lock_routing).
+        lock_routing(session, event)
+        insert_all(session, leads.created, key="dedup_key")
+        # Score and route each touched lead once, with the meetings already in hand (no per-lead query).
+        requalify(session, event, [n.lead for n in pending], meetings=history)
+        new_interactions = _new_interactions(event, pending, device_id)
+        insert_all(session, new_interactions, key="client_uuid")
+        interactions = {i.client_uuid: i for i in new_interactions}
+        _insert_consents(session, event, pending, interactions, device_id)
+        session.flush()
+        # Same transaction as the leads: each touched lead owes its CRMs one (coalesced) push.
+        enqueue_sync(session, event.id, {n.lead.id for n in pending})
         session.execute(insert(AuditEntry), [
-            audit_values(actor, "scan.ingest", "interaction", i.id, event.id,
-                         {"lead_id": i.lead_id, "client_id": i.client_uuid, "source": i.source,
-                          "format": i.badge_format})
-            for _p, i in new_rows
+            audit_values(actor, "scan.ingest", "interaction", interactions[n.client_id].id, event.id,
+                         {"lead_id": n.lead.id, "client_id": n.client_id, "source": n.prepared.scan.source,
+                          "format": n.prepared.badge_format})
+            for n in pending
         ])
+        for n in pending:
+            results[n.prepared.index] = IngestResult(created=True, lead=n.lead, interaction=interactions[n.client_id])
+        for index, client_id in replays:
+            results[index] = IngestResult(created=False, lead=interactions[client_id].lead,
+                                          interaction=interactions[client_id])
     return results
 
 
-def _prepare(event: Event, scan: Scan, index: int) -> _Prepared:
+@dataclass
+class _NewScan:
+    """A scan to store: its lead (maybe new) and who had met the visitor before."""
+
+    prepared: Prepared
+    lead: Lead
+    staff_id: int | None
+    met_before: list[dict]
+
+    @property
+    def client_id(self) -> str:
+        return self.prepared.scan.client_id
+
+
+def _new_interactions(event: Event, pending: list[_NewScan], device_id: int | None) -> list[Interaction]:
+    received = utcnow()
+    return [Interaction(
+        client_uuid=n.client_id, event_id=event.id, lead_id=n.lead.id, device_id=device_id,
+        staff_user_id=n.staff_id, captured_at=n.prepared.scan.captured_at, received_at=received,
+        source=n.prepared.scan.source, raw_payload=n.prepared.scan.payload, badge_format=n.prepared.badge_format,
+        answers=n.prepared.scan.answers, notes=n.prepared.scan.notes, rating=n.prepared.scan.rating,
+        met_before=n.met_before, warnings=n.prepared.warnings,
+    ) for n in pending]
+
+
+def _insert_consents(session: Session, event: Event, pending: list[_NewScan], interactions: dict,
+                     device_id: int | None) -> None:
+    rows = [{
+        "event_id": event.id, "lead_id": n.lead.id, "interaction_id": interactions[n.client_id].id,
+        "purposes": consent["purposes"], "granted": consent["granted"], "text_version": consent["text_version"],
+        "language": consent["language"], "captured_at": n.prepared.scan.captured_at,
+        "captured_by_user_id": n.staff_id, "device_id": device_id,
+    } for n in pending if (consent := n.prepared.scan.consent) is not None]
+    if rows:
+        session.execute(insert(Consent), rows)
+
+
+def _prepare(event: Event, scan: Scan, index: int) -> Prepared:
     """Parse the badge and check the scan against the event; raise ScanRejected."""
     errors: dict = {}
     contact: dict = {}
@@ -190,7 +219,7 @@ def _prepare(event: Event, scan: Scan, index: int) -> _Prepared:
     warnings: list[str] = []
     if scan.payload is not None:
         try:
-            parsed = parse_badge(scan.payload, event.settings)
+            parsed = parse_badge(scan.payload, event.settings, country=event.country)
         except BadgeError as exc:
             errors["payload"] = [str(exc)]
         else:
@@ -217,7 +246,7 @@ def _prepare(event: Event, scan: Scan, index: int) -> _Prepared:
     if errors:
         raise ScanRejected(errors)
     scan.captured_at = scan.captured_at.astimezone(timezone.utc)
-    return _Prepared(index, scan, contact, registration_id, badge_format, needs_lookup, warnings)
+    return Prepared(index, scan, contact, registration_id, badge_format, needs_lookup, warnings)
 
 
 def _stored_interactions(session: Session, client_ids: list[str]) -> dict[str, Interaction]:
@@ -228,120 +257,7 @@ def _stored_interactions(session: Session, client_ids: list[str]) -> dict[str, I
     return {i.client_uuid: i for i in rows}
 
 
-def _event_staff(session: Session, event: Event, actor: Actor, prepared: list[_Prepared]) -> dict[int, User]:
-    """Users named as staff who may scan for this event: its members, and admins."""
-    wanted = {p.scan.staff_id for p in prepared if p.scan.staff_id is not None}
-    if actor.user is not None:
-        wanted.add(actor.user.id)
-    if not wanted:
-        return {}
-    member_ids = select(event_members.c.user_id).where(event_members.c.event_id == event.id)
-    users = session.scalars(
-        select(User).where(User.id.in_(wanted), User.active.is_(True),
-                           or_(User.id.in_(member_ids), User.role == Role.ADMIN.value))
-    )
-    return {u.id: u for u in users}
-
-
-class _RosterIndex:
-    """The event's attendees that the batch's e-mails and registration ids point at."""
-
-    def __init__(self, session: Session, event: Event, prepared: list[_Prepared]):
-        emails = {p.contact["email"] for p in prepared if p.contact.get("email")}
-        regs = {p.registration_id for p in prepared if p.registration_id}
-        self.by_email: dict[str, Attendee] = {}
-        self.by_reg: dict[str, Attendee] = {}
-        if not (emails or regs):
-            return
-        rows = session.scalars(select(Attendee).where(
-            Attendee.event_id == event.id,
-            or_(Attendee.email.in_(emails), Attendee.registration_id.in_(regs)),
-        ))
-        for a in rows:
-            if a.email:
-                self.by_email.setdefault(a.email, a)
-            if a.registration_id:
-                self.by_reg[a.registration_id] = a
-
-    def match(self, p: _Prepared) -> Attendee | None:
-        return (self.by_reg.get(p.registration_id) if p.registration_id else None) or (
-            self.by_email.get(p.contact.get("email")) if p.contact.get("email") else None)
-
-
-class _LeadIndex:
-    """Existing and just-created leads of the event, by e-mail, registration id and name."""
-
-    def __init__(self, session: Session, event: Event, prepared: list[_Prepared]):
-        self.session, self.event = session, event
-        self.by_email: dict[str, Lead] = {}
-        self.by_reg: dict[str, Lead] = {}
-        self.by_name: dict[str, Lead] = {}
-        emails = {p.contact["email"] for p in prepared if p.contact.get("email")}
-        regs = {p.registration_id for p in prepared if p.registration_id}
-        names = {k for p in prepared if (k := _name_key(p.contact))}
-        self.existing = list(session.scalars(select(Lead).where(
-            Lead.event_id == event.id,
-            or_(Lead.email.in_(emails), Lead.registration_id.in_(regs), Lead.name_key.in_(names)),
-        ))) if (emails or regs or names) else []
-        for lead in self.existing:
-            self._index(lead)
-
-    def known_ids(self) -> list[int]:
-        return [lead.id for lead in self.existing]
-
-    def _index(self, lead: Lead) -> None:
-        if lead.email:
-            self.by_email.setdefault(lead.email, lead)
-        if lead.registration_id:
-            self.by_reg.setdefault(lead.registration_id, lead)
-        if lead.name_key:
-            self.by_name.setdefault(lead.name_key, lead)
-
-    def find(self, p: _Prepared) -> Lead | None:
-        email = p.contact.get("email")
-        if email and email in self.by_email:
-            return self.by_email[email]
-        if p.registration_id and p.registration_id in self.by_reg:
-            return self.by_reg[p.registration_id]
-        key = _name_key(p.contact)
-        lead = self.by_name.get(key) if key else None
-        # Same name and company but two different e-mails: two people.
-        if lead is not None and not (email and lead.email and lead.email != email):
-            return lead
-        return None
-
-    def create(self, p: _Prepared, met_at: datetime) -> Lead:
-        email, key = p.contact.get("email"), _name_key(p.contact)
-        dedup = f"email:{email}" if email else f"reg:{p.registration_id}" if p.registration_id else f"name:{key}"
-        lead = Lead(event_id=self.event.id, dedup_key=dedup, name_key=key, answers={},
-                    first_met_at=met_at, last_met_at=met_at, incomplete=False)
-        self.session.add(lead)
-        return lead
-
-    def reindex(self, lead: Lead) -> None:
-        self._index(lead)
-
-
-def _name_key(contact: dict) -> str | None:
-    return name_key(contact.get("first_name"), contact.get("last_name"), contact.get("company"))
-
-
-def _meeting_history(session: Session, lead_ids: list[int]) -> defaultdict:
-    """lead -> earlier meetings [{staff_id, by, at}], to tell staff who met this visitor before."""
-    history: defaultdict = defaultdict(list)
-    if not lead_ids:
-        return history
-    rows = session.scalars(
-        select(Interaction).where(Interaction.lead_id.in_(lead_ids))
-        .options(selectinload(Interaction.staff), selectinload(Interaction.device), selectinload(Interaction.lead))
-    )
-    for i in rows:
-        by = i.staff.name if i.staff else (i.device.name if i.device else "unknown")
-        history[i.lead].append({"staff_id": i.staff_user_id, "by": by, "at": i.captured_at.isoformat()})
-    return history
-
-
-def _merge_into_lead(lead: Lead, p: _Prepared, attendee: Attendee | None) -> None:
+def _merge_into_lead(lead: Lead, p: Prepared, attendee: Attendee | None) -> None:
     """Fill the lead's blanks from the scan (edits go through the lead update path), merge answers."""
     for key, value in p.contact.items():
         if value and not getattr(lead, key):
@@ -350,7 +266,7 @@ def _merge_into_lead(lead: Lead, p: _Prepared, attendee: Attendee | None) -> Non
         lead.registration_id = p.registration_id
     if attendee is not None and lead.attendee_id is None:
         lead.attendee_id = attendee.id
-    lead.name_key = lead.name_key or _name_key(p.contact)
+    lead.name_key = lead.name_key or p.name_key
     scan = p.scan
     answered = {k: v for k, v in scan.answers.items() if v is not None}
     if answered:

@@ -1,6 +1,7 @@
 """The `leadcapture` command (click, through Flask's CLI)."""
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sys
@@ -15,7 +16,7 @@ from werkzeug.security import generate_password_hash
 from . import create_app
 from .actors import Actor
 from .audit import record
-from .badges import BadgeError, parse_badge
+from .badges import BadgeError, parse_badge, parse_badge_photo
 from .db import utcnow
 from .event_settings import load_settings
 from .models import Device, Event, Role, User
@@ -46,10 +47,39 @@ def _event(session, slug: str) -> Event:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the app with waitress (Windows, macOS and Linux)."""
+@click.option("--notify/--no-notify", default=True, show_default=True,
+              help="also deliver rep notifications from a thread (see `leadcapture notify`)")
+@click.option("--sync/--no-sync", "with_sync", default=True, show_default=True,
+              help="also push leads to the CRMs from a thread (see `leadcapture sync`)")
+@click.option("--https", "use_https", is_flag=True,
+              help="serve TLS with this laptop's own certificate authority, for tablets on the booth network")
+@click.option("--setup-port", type=int, help="with --https: plain-HTTP port of the CA set-up page [port + 1]")
+@click.option("--name", "tls_names", multiple=True, help="with --https: extra address or host name for the certificate")
+def serve(host: str, port: int, threads: int, notify: bool, with_sync: bool, use_https: bool,
+          setup_port: int | None, tls_names: tuple[str, ...]) -> None:
+    """Serve the app with waitress (Windows, macOS and Linux), or over TLS with cheroot (--https)."""
     from waitress import serve as waitress_serve
 
+    if notify:
+        from .notify.sender import Channels, start_thread
+
+        start_thread(current_app.extensions["leadcapture.sessions"],
+                     Channels.from_env(current_app.config["SERVER_URL"]))
+    if with_sync:
+        import atexit
+
+        from sync.worker import start_thread as start_sync
+
+        # Stopped at exit (Ctrl+C) after its current batch, so no claim is left waiting for its lease.
+        atexit.register(start_sync(current_app.extensions["leadcapture.sessions"]).shutdown)
+    # Everything loaded so far lives as long as the server: keep the garbage collector from
+    # re-scanning it on every full collection (those pauses showed up as slow scans).
+    gc.freeze()
+    if use_https:
+        from .https_server import serve_https
+
+        serve_https(current_app._get_current_object(), host, port, threads, setup_port or port + 1, tls_names)
+        return
     click.echo(f"leadcapture on http://{host}:{port}/ (kiosk at /kiosk); Ctrl+C stops")
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 
@@ -261,24 +291,41 @@ def import_attendees_cmd(event_slug, csv_file) -> None:
 
 
 @cli.command("parse-badge")
-@click.option("--event", "event_slug", help="use this event's badge settings")
-def parse_badge_cmd(event_slug) -> None:
-    """Parse one badge payload from stdin; print the contact as JSON (exit 0) or the error (exit 2)."""
+@click.option("--event", "event_slug", help="use this event's badge formats, field map and country")
+@click.option("--image", "image_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="decode the barcode(s) on this badge photo instead of reading standard input")
+def parse_badge_cmd(event_slug, image_path) -> None:
+    """Parse one badge payload from stdin (or a photo); print the contact as JSON (exit 0) or the error (exit 2).
+
+    Without --event, a new event's defaults apply: vCard, MECARD, e-mail and
+    registration id, phones read without a default country.
+    """
+    settings = country = None
+    if event_slug:
+        with _session() as session:
+            event = _event(session, event_slug)
+            settings, country = event.settings, event.country
+    try:
+        if image_path:
+            photo = parse_badge_photo(image_path.read_bytes(), settings, country)
+            parsed = photo.parsed
+            parsed.warnings = photo.warnings + parsed.warnings
+        else:
+            parsed = parse_badge(_stdin_payload(), settings, country)
+    except BadgeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(parsed.as_dict(), ensure_ascii=False, indent=2))
+
+
+def _stdin_payload() -> str:
+    """Standard input as text: UTF-8, or Windows-1252 as a Windows console may send."""
     raw = sys.stdin.buffer.read()
     try:
         payload = raw.decode("utf-8")
     except UnicodeDecodeError:
         payload = raw.decode("cp1252", errors="replace")
-    settings = None
-    if event_slug:
-        with _session() as session:
-            settings = _event(session, event_slug).settings
-    try:
-        parsed = parse_badge(payload.rstrip("\r\n") if payload.count("\n") <= 1 else payload, settings)
-    except BadgeError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo(json.dumps(parsed.as_dict(), ensure_ascii=False, indent=2))
+    return payload.rstrip("\r\n") if payload.count("\n") <= 1 else payload
 
 
 @cli.group()
@@ -309,3 +356,20 @@ def export_leads(event_slug, fmt, output) -> None:
     output = output or Path(f"{event_slug}-leads.xlsx")
     output.write_bytes(data)
     click.echo(f"wrote {output}", err=True)
+
+
+from .cli_rules import register  # noqa: E402  (its commands need the helpers above)
+
+register(cli)
+
+
+def _add_sync_commands() -> None:
+    """`connectors`, `sync` and `users crm-id` live in cli_sync.py."""
+    from .cli_sync import connectors, sync_group, users_crm_id
+
+    cli.add_command(connectors)
+    cli.add_command(sync_group)
+    users.add_command(users_crm_id)
+
+
+_add_sync_commands()

@@ -13,6 +13,8 @@ from .actors import Actor
 from .audit import record
 from .event_settings import load_settings
 from .models import Attendee, Event, Role, User
+from .rule_templates import bant_rules
+from .rules import apply_rules
 from .tokens import new_device, new_user_token
 
 DEMO_SLUG = "salon-demo"
@@ -89,6 +91,7 @@ def load_demo(session: Session, attendees: int = 200) -> str | None:
         ("alice@demo.test", "Alice", Role.STAFF),
         ("bruno@demo.test", "Bruno", Role.STAFF),
         ("rep@demo.test", "Rémi Rep", Role.REP),
+        ("rose@demo.test", "Rose Rep", Role.REP),
     ]
     users = {}
     for email, name, role in people:
@@ -112,6 +115,7 @@ def load_demo(session: Session, attendees: int = 200) -> str | None:
             first_name=first, last_name=last, company=rng.choice(COMPANIES), job_title=rng.choice(TITLES),
             city=city, country=country,
         ))
+    apply_rules(session, event, bant_rules(["rep@demo.test", "rose@demo.test"], "marketing@demo.test"), Actor.cli())
     record(session, Actor.cli(), "demo.load", "event", event.id, event.id, {"attendees": attendees})
     session.flush()
     return (

@@ -6,11 +6,19 @@ retention.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+import re
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from .badges.context import DEFAULT_FORMATS, FORMATS
+from .badges.delimited import DELIMITERS, FIELD_NAMES, PRESETS
+from .rule_settings import RoutingSettingsSchema, ScoringSettingsSchema, check_rules
 
 LANGUAGES = ("fr", "en")
 QUESTION_TYPES = ("single", "multi", "rating", "text", "number", "boolean")
-BADGE_FORMATS = ("vcard", "mecard", "email", "id", "delimited", "json", "url", "bizcard")
+BADGE_FORMATS = FORMATS
+# Fields that can tell who a delimited record is about; a field map needs one.
+IDENTITY_FIELDS = ("registration_id", "email", "first_name", "last_name", "full_name")
 
 
 class LabelSchema(Schema):
@@ -52,14 +60,61 @@ class ConsentSettingsSchema(Schema):
 
 
 class DelimitedSchema(Schema):
-    delimiter = fields.String(required=True, validate=validate.OneOf(list("^|;,*%")))
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields", required=True)
+    """The field map of delimited badge records: a preset's name, or a delimiter and field names in order."""
+
+    preset = fields.String(validate=validate.OneOf(sorted(PRESETS)),
+                           metadata={"description": "fills delimiter and fields unless they are given"})
+    delimiter = fields.String(validate=validate.OneOf(DELIMITERS))
+    fields_ = fields.List(fields.String(validate=validate.OneOf(FIELD_NAMES)), data_key="fields",
+                          attribute="fields", validate=validate.Length(min=1, max=60),
+                          metadata={"description": "one name per field of the record; 'skip' for unused ones"})
+
+    @validates_schema
+    def _complete_map(self, data, **kwargs):
+        if "preset" not in data and not ("delimiter" in data and "fields" in data):
+            raise ValidationError("name a preset, or give both the delimiter and the fields", "fields")
+        if "fields" in data and not set(data["fields"]) & set(IDENTITY_FIELDS):
+            raise ValidationError(f"name at least one of {', '.join(IDENTITY_FIELDS)}", "fields")
+
+    @post_load
+    def _expand_preset(self, data, **kwargs):
+        if "preset" in data:
+            delimiter, names = PRESETS[data["preset"]]
+            data.setdefault("delimiter", delimiter)
+            data.setdefault("fields", list(names))
+        return data
+
+
+def _url_pattern(value: str) -> None:
+    try:
+        pattern = re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"not a regular expression: {exc}") from None
+    if pattern.groups < 1:
+        raise ValidationError("put the registration id in a group, e.g. /t/(?P<id>[A-Z0-9]+)")
 
 
 class BadgeSettingsSchema(Schema):
     formats = fields.List(fields.String(validate=validate.OneOf(BADGE_FORMATS)),
-                          load_default=lambda: ["vcard", "mecard", "email", "id"])
+                          load_default=lambda: list(DEFAULT_FORMATS))
     delimited = fields.Nested(DelimitedSchema, load_default=None, allow_none=True)
+    url_patterns = fields.List(
+        fields.String(validate=[validate.Length(max=300), _url_pattern]), load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "regular expressions finding the registration id in a badge URL (group 'id' "
+                                 "or the first group); default: an id/ref parameter, else the last path segment"})
+
+    @validates_schema
+    def _delimited_has_a_map(self, data, **kwargs):
+        if "delimited" in data.get("formats", []) and not data.get("delimited"):
+            raise ValidationError("delimited badges need a field map: a preset, or a delimiter and fields",
+                                  "delimited")
+
+    @post_load
+    def _field_map_enables_delimited(self, data, **kwargs):
+        if data.get("delimited") and "delimited" not in data["formats"]:
+            data["formats"].append("delimited")
+        return data
 
 
 class EventSettingsSchema(Schema):
@@ -67,12 +122,23 @@ class EventSettingsSchema(Schema):
     questions = fields.List(fields.Nested(QuestionSchema), load_default=list)
     consent = fields.Nested(ConsentSettingsSchema, load_default=lambda: ConsentSettingsSchema().load({}))
     retention_days = fields.Integer(load_default=730, validate=validate.Range(min=1, max=3650))
+    # Scoring and routing rules: see rule_settings (and rules.py, which also checks the reps exist).
+    scoring = fields.Nested(ScoringSettingsSchema, load_default=None, allow_none=True)
+    routing = fields.Nested(RoutingSettingsSchema, load_default=None, allow_none=True)
 
     @validates_schema
     def _unique_questions(self, data, **kwargs):
         ids = [q["id"] for q in data["questions"]]
         if len(ids) != len(set(ids)):
             raise ValidationError("question ids must be unique", "questions")
+
+    @validates_schema
+    def _rules_fit_questions(self, data, **kwargs):
+        if data.get("scoring") or data.get("routing"):
+            _clean, problems = check_rules({"scoring": data.get("scoring"), "routing": data.get("routing")},
+                                           data.get("questions", []))
+            if problems:
+                raise ValidationError(problems, "scoring" if data.get("scoring") else "routing")
 
 
 def load_settings(raw: dict | None) -> dict:

@@ -7,14 +7,19 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from sync.outbox import enqueue as enqueue_sync
+
 from .actors import Actor
 from .audit import record
 from .badges.contact import name_key, normalise_email
 from .event_settings import validate_answers
+from .db import utcnow
+from .followup import status_changed, status_problem
 from .models import Event, Interaction, Lead
+from .qualify import requalify
 
 EDITABLE = ("first_name", "last_name", "email", "company", "job_title", "phone", "city", "country",
-            "notes", "rating", "status")
+            "postal_code", "region", "company_size", "notes", "rating", "status", "status_reason")
 
 
 class LeadEditRejected(Exception):
@@ -85,6 +90,9 @@ def update_lead(session: Session, lead: Lead, changes: dict, actor: Actor) -> Le
     errors: dict = {}
     if "answers" in changes and (problems := validate_answers(event.settings, changes["answers"])):
         errors["answers"] = problems
+    if "status" in changes and (
+            problem := status_problem(lead, changes["status"], changes.get("status_reason"), actor)):
+        errors["status"] = [problem]
     if changes.get("email"):
         email, problem = normalise_email(changes["email"])
         if problem:
@@ -112,6 +120,10 @@ def update_lead(session: Session, lead: Lead, changes: dict, actor: Actor) -> Le
     if after:
         lead.name_key = name_key(lead.first_name, lead.last_name, lead.company)
         lead.incomplete = not (lead.first_name or lead.last_name)
+        if "status" in after:
+            status_changed(lead, utcnow())
+        requalify(session, event, [lead])
         record(session, actor, "lead.update", "lead", lead.id, lead.event_id, {"before": before, "after": after})
+        enqueue_sync(session, lead.event_id, [lead.id])  # the CRMs get the edit (and a dead letter its fix)
         session.flush()
     return lead

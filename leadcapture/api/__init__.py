@@ -11,12 +11,13 @@ from flask import Flask, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import leads, scans
+from . import kiosk, leads, scans
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
-# Each blueprint authenticates every request itself (see auth.authenticate_request).
-BLUEPRINTS = (scans.blp, leads.blp)
+# Each blueprint authenticates every request itself (see auth.authenticate_request),
+# except kiosk.pairing_blp, whose one-time code is the credential.
+BLUEPRINTS = (scans.blp, leads.blp, kiosk.pairing_blp, kiosk.blp)
 
 
 def init_app(app: Flask) -> Api:

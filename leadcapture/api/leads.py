@@ -5,9 +5,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from ..assignment import AssignmentRejected, reassign
 from ..flask_db import request_session
 from ..leads import LeadEditRejected, LeadFilter, filtered, page_of, update_lead, visible_leads
-from ..models import LeadStatus, Rating
+from ..models import LeadStatus, Rating, Role, User
 from .auth import authenticate_request, current_actor, current_event, current_lead
 from .schemas import ID_RANGE, SANE_TIME, LeadDetailSchema, LeadSchema
 
@@ -48,6 +49,13 @@ class LeadPatchSchema(Schema):
     notes = fields.String(allow_none=True, validate=validate.Length(max=4000))
     rating = fields.String(allow_none=True, validate=validate.OneOf([r.value for r in Rating]))
     status = fields.String(validate=validate.OneOf([s.value for s in LeadStatus]))
+    status_reason = fields.String(allow_none=True, validate=validate.Length(max=500),
+                                  metadata={"description": "why the lead is disqualified"})
+    postal_code = fields.String(allow_none=True, validate=validate.Length(max=20))
+    region = fields.String(allow_none=True, validate=validate.Length(max=80))
+    company_size = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000_000))
+    owner_id = fields.Integer(allow_none=True, validate=ID_RANGE,
+                              metadata={"description": "reassign (marketing and admins; audited); null unassigns"})
 
 
 @blp.route("/events/<slug>/leads")
@@ -76,13 +84,26 @@ class LeadById(MethodView):
     def patch(self, changes, lead_id):
         """Edit qualification and contact fields; audited with before and after."""
         lead = current_lead()
-        if current_actor().is_rep and set(changes) - {"status", "notes"}:
+        actor = current_actor()
+        if actor.is_rep and set(changes) - {"status", "status_reason", "notes"}:
             abort(403, message="sales reps may change only status and notes")
+        if "owner_id" in changes and actor.user is not None \
+                and actor.user.role not in (Role.ADMIN.value, Role.MARKETING.value):
+            abort(403, message="only marketing and admins can reassign leads")
         session = request_session()
+        reassign_to = changes.pop("owner_id", lead.owner_id)
         try:
-            update_lead(session, lead, changes, current_actor())
+            update_lead(session, lead, changes, actor)
+            if reassign_to != lead.owner_id:
+                owner = session.get(User, reassign_to) if reassign_to is not None else None
+                if reassign_to is not None and owner is None:
+                    raise AssignmentRejected(f"no user {reassign_to}")
+                reassign(session, lead, owner, actor)
         except LeadEditRejected as exc:
             session.rollback()
             abort(422, message="the lead was not changed", messages={"json": exc.errors})
+        except AssignmentRejected as exc:
+            session.rollback()
+            abort(422, message="the lead was not changed", messages={"json": {"owner_id": [str(exc)]}})
         session.commit()
         return lead

@@ -1,12 +1,17 @@
-"""POST scans, one or a batch. Both go through capture.ingest_many."""
+"""POST scans, one or a batch, as badge text or as a badge photo. All go through capture.ingest_many."""
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
+from functools import wraps
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..badges import BadgeError, parse_badge_photo
 from ..capture import Scan, ScanRejected, ingest_many
 from ..config import MAX_BATCH_SCANS
 from ..flask_db import request_session
@@ -38,9 +43,10 @@ class ConsentInSchema(Schema):
     text_version = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
-class ScanSchema(Schema):
+class PhotoScanSchema(Schema):
+    """The fields of a scan sent with a badge photo: all of a scan's but `payload`, which the photo gives."""
+
     client_id = fields.UUID(required=True, metadata={"description": "made by the device; a resend is stored once"})
-    payload = fields.String(allow_none=True, metadata={"description": "raw badge text as scanned"})
     contact = fields.Nested(ContactSchema, allow_none=True, metadata={"description": "typed or corrected contact fields"})
     captured_at = fields.AwareDateTime(required=True, validate=SANE_TIME, metadata={"description": "device time, with offset"})
     source = fields.String(load_default=Source.API.value, validate=validate.OneOf([s.value for s in Source]))
@@ -49,6 +55,10 @@ class ScanSchema(Schema):
     notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
     rating = fields.String(allow_none=True, validate=validate.OneOf([r.value for r in Rating]))
     consent = fields.Nested(ConsentInSchema, allow_none=True)
+
+
+class ScanSchema(PhotoScanSchema):
+    payload = fields.String(allow_none=True, metadata={"description": "raw badge text as scanned"})
 
     @validates_schema
     def _payload_or_contact(self, data, **kwargs):
@@ -118,21 +128,92 @@ def met_before_message(met_before: list[dict], event) -> str | None:
     return f"already met by {last['by']} on {local:%Y-%m-%d} at {local:%H:%M}"
 
 
+# The same URL takes a badge photo as multipart/form-data; documented beside the JSON body.
+PHOTO_REQUEST_BODY = {"content": {"multipart/form-data": {
+    "schema": {"type": "object", "required": ["photo", "scan"], "properties": {
+        "photo": {"type": "string", "format": "binary",
+                  "description": "the badge photo (JPEG, PNG, ...); its QR, PDF417, Data Matrix, Aztec, "
+                                 "Code 128 or Code 39 code is decoded on the server"},
+        "scan": PhotoScanSchema,
+    }},
+    "encoding": {"scan": {"contentType": "application/json"}},
+}}}
+
+
+def _photo_or_json(view):
+    """Send a multipart/form-data request (a badge photo) to `_photo_scan` instead of the JSON body parsing."""
+    @wraps(view)
+    def wrapper(self, *args, **kwargs):
+        if request.mimetype == "multipart/form-data":
+            scan, photo_warnings = _photo_scan()
+            return _record(scan, photo_warnings, location="form")
+        return view(self, *args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/events/<slug>/scans")
 class Scans(MethodView):
-    @blp.arguments(ScanSchema)
+    @blp.doc(requestBody=PHOTO_REQUEST_BODY)
     @blp.response(201, ScanResultSchema)
     @blp.alt_response(200, schema=ScanResultSchema, description="this client_id was already stored")
+    @_photo_or_json
+    @blp.arguments(ScanSchema)
     def post(self, data, slug):
-        """Record one scan (201), or return what was stored for this client_id (200)."""
-        event = current_event()
-        session = request_session()
-        result = ingest_many(session, event, [to_scan(data)], current_actor())[0]
-        if isinstance(result, ScanRejected):
-            session.rollback()
-            abort(422, message="the scan was not stored", messages={"json": result.errors})
-        session.commit()
-        return result_body(result, event), 201 if result.created else 200
+        """Record one scan (201), or return what was stored for this client_id (200).
+
+        The badge comes as text in a JSON body, or as a photo: multipart/form-data
+        with a `photo` part and a `scan` part holding the other fields as JSON. The
+        server decodes the photo's barcodes and uses the first that is a badge of
+        this event (a warning says so when there were several); a photo without a
+        code gets 422. The whole request must stay under 1 MB (413 otherwise):
+        downscale a phone photo before sending it; 1600 pixels on the long side
+        keeps a badge's code readable.
+        """
+        return _record(to_scan(data))
+
+
+def _photo_scan() -> tuple[Scan, list[str]]:
+    """The multipart request's `scan` and `photo` parts -> the Scan, payload from the photo, and photo notes.
+
+    Aborts with 422 and per-part messages when a part is missing or wrong.
+    """
+    errors: dict = {}
+    data = None
+    if "scan" not in request.form:
+        errors["scan"] = ["send the scan's fields as a JSON object in the 'scan' part"]
+    else:
+        try:
+            data = PhotoScanSchema().load(json.loads(request.form["scan"]))
+        except ValidationError as exc:
+            errors["scan"] = exc.messages
+        except (ValueError, RecursionError) as exc:
+            errors["scan"] = [f"not valid JSON: {exc}"]
+    photo = request.files.get("photo")
+    if photo is None:
+        errors["photo"] = ["send the badge photo in the 'photo' part"]
+    if errors:
+        abort(422, message="the scan was not stored", messages={"form": errors})
+    event = current_event()
+    try:
+        read = parse_badge_photo(photo.read(), event.settings, event.country)
+    except BadgeError as exc:
+        abort(422, message=f"the scan was not stored: {exc}", messages={"form": {"photo": [str(exc)]}})
+    return to_scan({**data, "payload": read.payload}), read.warnings
+
+
+def _record(scan: Scan, photo_warnings: Sequence[str] = (), location: str = "json"):
+    """Ingest one scan and answer as POST /scans does: (body, 201 or 200), or abort with 422."""
+    event = current_event()
+    session = request_session()
+    result = ingest_many(session, event, [scan], current_actor())[0]
+    if isinstance(result, ScanRejected):
+        session.rollback()
+        abort(422, message="the scan was not stored", messages={location: result.errors})
+    session.commit()
+    body = result_body(result, event)
+    body["warnings"] = [*photo_warnings, *body["warnings"]]
+    return body, 201 if result.created else 200
 
 
 @blp.route("/events/<slug>/scans/batch")

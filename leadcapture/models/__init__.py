@@ -1,10 +1,15 @@
 """All tables; importing this package registers them on Base.metadata."""
 from .audit import AuditEntry
 from .events import Device, Event, event_members
+from .kiosk import PairingCode
 from .leads import Consent, Interaction, Lead, LeadStatus, Rating, Source
+from .notifications import Notification, NotificationStatus
 from .people import ApiToken, Attendee, Role, User
+from .routing import RoutingCounter
+from .sync import CrmConnector, OutboxRow, OutboxStatus
 
 __all__ = [
-    "ApiToken", "Attendee", "AuditEntry", "Consent", "Device", "Event", "Interaction",
-    "Lead", "LeadStatus", "Rating", "Role", "Source", "User", "event_members",
+    "ApiToken", "Attendee", "AuditEntry", "Consent", "CrmConnector", "Device", "Event", "Interaction",
+    "Notification", "NotificationStatus", "RoutingCounter",
+    "Lead", "LeadStatus", "OutboxRow", "OutboxStatus", "PairingCode", "Rating", "Role", "Source", "User", "event_members",
 ]

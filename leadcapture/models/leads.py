@@ -65,6 +65,21 @@ class Lead(Base):
     rating: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default=LeadStatus.NEW.value)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Contact attributes that scoring and routing use (the badge rarely has them; people fill them in).
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    region: Mapped[str | None] = mapped_column(String(80))
+    company_size: Mapped[int | None]
+    # Kept current by qualify.requalify; None while the event has no scoring rules.
+    score: Mapped[int | None]
+    grade: Mapped[str | None] = mapped_column(String(1))
+    score_explanation: Mapped[list | None] = mapped_column(JSON)  # [{rule, points, en, fr}]
+    routing_rule: Mapped[str | None] = mapped_column(String(60))  # a rule id, "fallback" or "manual"
+    routing_reason: Mapped[dict | None] = mapped_column(JSON)  # {en, fr}
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # contact the lead before this
+    status_reason: Mapped[str | None] = mapped_column(String(500))  # why it was disqualified
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first reached contacted or beyond
     first_met_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_met_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -75,6 +90,8 @@ class Lead(Base):
         back_populates="lead", order_by="Interaction.captured_at"
     )
     consents: Mapped[list["Consent"]] = relationship(back_populates="lead", order_by="Consent.captured_at")
+
+    owner: Mapped["User | None"] = relationship()  # noqa: F821
 
     @property
     def full_name(self) -> str:

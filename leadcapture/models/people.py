@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -32,6 +32,13 @@ class User(Base):
     territory_countries: Mapped[list] = mapped_column(JSON, default=list)
     territory_regions: Mapped[list] = mapped_column(JSON, default=list)
     territory_postal_prefixes: Mapped[list] = mapped_column(JSON, default=list)
+    # Routing: a rep's share of the round-robin (relative weight; 0 takes no new leads), and leave.
+    capacity: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    away: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Language of the e-mails this user receives.
+    locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
+    # The rep's user id in each CRM ({"hubspot": owner id, "salesforce": user id}), for lead owners.
+    crm_ids: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list["Event"]] = relationship(secondary=event_members, back_populates="members")  # noqa: F821

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..flask_db import request_session
 from ..models import Event, Lead, Role
-from . import auth
+from . import auth, kiosk_admin, reps, rules, sync
 
 LANGUAGES = ("fr", "en")
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -48,3 +48,7 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(bp)
+    app.register_blueprint(kiosk_admin.bp)
+    app.register_blueprint(reps.bp)
+    app.register_blueprint(rules.bp)
+    app.register_blueprint(sync.bp)
