@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync.outbox import enqueue as enqueue_sync
+
 from .actors import Actor
 from .audit import record
 from .db import utcnow
@@ -63,6 +65,7 @@ def reassign(session: Session, lead: Lead, owner: User | None, actor: Actor, now
                (event.settings.get("routing") or {}).get("sla_hours") or {})
     record(session, actor, "lead.reassign", "lead", lead.id, lead.event_id,
            {"before": before, "after": {"owner_id": lead.owner_id, "routing_rule": MANUAL}})
+    enqueue_sync(session, lead.event_id, [lead.id])  # the new owner reaches the CRMs
     session.flush()
     return lead
 

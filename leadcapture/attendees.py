@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync.outbox import enqueue as enqueue_sync
+
 from .actors import Actor
 from .audit import record
 from .badges.contact import CONTACT_FIELDS, name_key, normalise_email
+from .badges.normalise import country_code
 from .models import Attendee, Event, Lead
 from .qualify import requalify
 
@@ -49,22 +52,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 LABELS = {"first_name": "first name", "last_name": "last name", "company": "company", "email": "e-mail",
           "job_title": "job title", "phone": "phone", "city": "city", "country": "country",
           "registration_id": "registration id"}
-
-# Country names seen in rosters -> ISO 3166-1 alpha-2. A small table until pycountry does it properly.
-COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
-    "FR": ("France",),
-    "BE": ("Belgium", "Belgique", "België"),
-    "CH": ("Switzerland", "Suisse", "Schweiz", "Svizzera"),
-    "CA": ("Canada",),
-    "GB": ("United Kingdom", "UK", "Royaume-Uni", "Great Britain", "Grande-Bretagne", "England", "Angleterre"),
-    "DE": ("Germany", "Allemagne", "Deutschland"),
-    "ES": ("Spain", "Espagne", "España"),
-    "IT": ("Italy", "Italie", "Italia"),
-    "US": ("United States", "United States of America", "USA", "États-Unis", "États-Unis d'Amérique"),
-    "LU": ("Luxembourg", "Luxemburg"),
-    "NL": ("Netherlands", "The Netherlands", "Pays-Bas", "Holland", "Nederland"),
-}
-
 
 class RosterError(ValueError):
     """A roster file that cannot be read at all; the message says what to fix."""
@@ -177,7 +164,6 @@ def _fold(text: str) -> str:
 
 
 _ALIAS_INDEX = {_fold(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-_COUNTRY_INDEX = {_fold(n): code for code, names in COUNTRY_NAMES.items() for n in names}
 
 
 def _map_headers(headers: list[str]) -> dict[int, str]:
@@ -294,15 +280,6 @@ def _clean_row(row: dict) -> dict:
     if problems:
         raise _RowRejected("; ".join(problems))
     return values
-
-
-def country_code(value: str) -> str | None:
-    """'Belgique' / 'be' / 'United Kingdom' -> 'BE' / 'BE' / 'GB'; None when unknown."""
-    code = _COUNTRY_INDEX.get(_fold(value))
-    if code:
-        return code
-    value = value.strip()
-    return value.upper() if re.fullmatch(r"[A-Za-z]{2}", value) else None
 
 
 class _AttendeeIndex:
@@ -428,4 +405,5 @@ def _complete_leads(session: Session, event: Event, index: _AttendeeIndex, actor
         record(session, actor, "lead.complete", "lead", lead.id, event.id,
                {"attendee_id": attendee.id, "filled": filled})
     requalify(session, event, [lead for lead, _attendee in matches])  # a completed lead may score higher
+    enqueue_sync(session, event.id, [lead.id for lead, _attendee in matches])  # e.g. now has an e-mail
     return len(matches)

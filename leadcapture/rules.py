@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sync.outbox import enqueue as enqueue_sync
+
 from .actors import Actor
 from .audit import record
 from .models import Event, Lead, Notification, Role, User, event_members
@@ -62,6 +64,7 @@ def rescore_event(session: Session, event: Event) -> int:
     for start in range(0, len(ids), RESCORE_CHUNK):
         chunk = session.scalars(select(Lead).where(Lead.id.in_(ids[start:start + RESCORE_CHUNK]))).all()
         requalify(session, event, chunk)
+        enqueue_sync(session, event.id, [lead.id for lead in chunk])  # new scores and owners reach the CRMs
         session.flush()
         # Done with these rows: a session that kept 50,000 leads would slow every later flush down.
         for obj in [*chunk, *(o for o in session.identity_map.values() if isinstance(o, Notification))]:
