@@ -7,10 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event as sa_event, func, select
 
+from helpers import at, new_client_id
 from leadcapture.actors import Actor
-from leadcapture.capture import ingest_many
+from leadcapture.assignment import reassign
+from leadcapture.attendees import import_roster, read_roster
+from leadcapture.capture import Scan, ingest_many
 from leadcapture.leads import update_lead
-from leadcapture.models import CrmConnector, Lead, OutboxRow
+from leadcapture.models import CrmConnector, Lead, OutboxRow, Role
+from leadcapture.rules import rescore_event
 from sync import outbox
 from sync.base import PushResult
 from sync.configs import set_enabled
@@ -170,3 +174,45 @@ def test_enabling_again_queues_what_was_scanned_or_changed_meanwhile(session, ma
     session.commit()
     states = {r.lead_id: r.status for r in rows(session)}
     assert states == {first.id: "pending", first.id + 1: "done", first.id + 2: "pending"}
+
+
+def _settle(session) -> None:
+    for row in rows(session):
+        row.status = "done"
+    session.commit()
+
+
+def test_reassigning_a_lead_queues_its_new_owner_for_the_crm(session, make_event, make_user):
+    event = make_event()
+    connector(session, "filedrop", event, **FILEDROP)
+    ingest_all(session, event, scans(1))
+    _settle(session)
+    rep = make_user("Rémi", role=Role.REP, events=[event])
+    boss = make_user("Marc", role=Role.MARKETING, events=[event])
+    reassign(session, session.scalars(select(Lead)).one(), rep, Actor.for_user(boss))
+    session.commit()
+    assert [r.status for r in rows(session)] == ["pending"]
+
+
+def test_completing_a_lead_from_the_roster_queues_it(session, make_event):
+    event = make_event()
+    connector(session, "filedrop", event, **FILEDROP)
+    ingest_many(session, event, [Scan(new_client_id(), at(9), payload="SD00042")], Actor.cli())
+    session.commit()
+    _settle(session)
+    roster = read_roster("N° d'inscription;Prénom;Nom;E-mail\nSD00042;Paul;Verlaine;paul@example.com\n".encode())
+    import_roster(session, event, roster, Actor.cli())
+    session.commit()
+    lead = session.scalars(select(Lead)).one()
+    assert (lead.incomplete, lead.email) == (False, "paul@example.com")
+    assert [r.status for r in rows(session)] == ["pending"]
+
+
+def test_rescoring_an_event_queues_its_leads(session, make_event):
+    event = make_event()
+    connector(session, "filedrop", event, **FILEDROP)
+    ingest_all(session, event, scans(3))
+    _settle(session)
+    rescore_event(session, event)
+    session.commit()
+    assert Counter(r.status for r in rows(session)) == {"pending": 3}
