@@ -159,7 +159,7 @@ def _ingest_batch(session: Session, event: Event, scans: list[Scan], actor: Acto
         session.flush()
         # Same transaction as the leads: each touched lead owes its CRMs one (coalesced) push.
         enqueue_sync(session, event.id, {n.lead.id for n in pending})
-        session.execute(insert(AuditEntry), [
+        session.connection().execute(insert(AuditEntry.__table__), [
             audit_values(actor, "scan.ingest", "interaction", interactions[n.client_id].id, event.id,
                          {"lead_id": n.lead.id, "client_id": n.client_id, "source": n.prepared.scan.source,
                           "format": n.prepared.badge_format})
@@ -207,7 +207,7 @@ def _insert_consents(session: Session, event: Event, pending: list[_NewScan], in
         "captured_by_user_id": n.staff_id, "device_id": device_id,
     } for n in pending if (consent := n.prepared.scan.consent) is not None]
     if rows:
-        session.execute(insert(Consent), rows)
+        session.connection().execute(insert(Consent.__table__), rows)  # Core: no ORM objects needed
 
 
 def _prepare(event: Event, scan: Scan, index: int) -> Prepared:
