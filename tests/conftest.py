@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from leadcapture import create_app
-from leadcapture.db import Base, make_engine, make_session_factory
+from leadcapture.db import Base, make_engine
 from leadcapture.demo import DEMO_SETTINGS
 from leadcapture.event_settings import load_settings
 from leadcapture.migrate import upgrade

@@ -15,24 +15,14 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ..audit import record
 from ..event_settings import load_settings
 from ..flask_db import request_session
-from ..models import Device, Event, Role, User
+from ..models import Device, Role, User
 from ..pairing import CODE_TTL, new_code, pairing_url, revoke_device
 from ..qr import qr_data_uri
 from ..staff_pins import set_pin
+from .access import event_for_user
 from .auth import roles_required
 
 bp = Blueprint("kiosk_admin", __name__, url_prefix="/events/<slug>")
-
-
-def _event(slug: str) -> Event:
-    """The event in the URL, if the signed-in person works it (admins work every event)."""
-    event = request_session().scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    user = current_user.user
-    if user.role != Role.ADMIN.value and event not in user.events:
-        abort(403)
-    return event
 
 
 class PairForm(FlaskForm):
@@ -56,7 +46,7 @@ class SettingsForm(FlaskForm):
 @bp.get("/devices")
 @roles_required(Role.MARKETING.value)
 def devices(slug):
-    event = _event(slug)
+    event = event_for_user(slug)
     rows = request_session().scalars(select(Device).where(Device.event_id == event.id).order_by(Device.created_at)).all()
     return render_template("kiosk/devices.html", event=event, devices=rows, form=PairForm())
 
@@ -64,7 +54,7 @@ def devices(slug):
 @bp.post("/devices/pair")
 @roles_required(Role.MARKETING.value)
 def pair(slug):
-    event = _event(slug)
+    event = event_for_user(slug)
     form = PairForm()
     if not form.validate_on_submit():
         flash(_("Give the tablet a name, e.g. “Stand A, left”."), "error")
@@ -81,7 +71,7 @@ def pair(slug):
 @bp.post("/devices/<int:device_id>/revoke")
 @roles_required(Role.MARKETING.value)
 def revoke(slug, device_id):
-    event = _event(slug)
+    event = event_for_user(slug)
     session = request_session()
     device = session.get(Device, device_id)
     if device is None or device.event_id != event.id:
@@ -95,7 +85,7 @@ def revoke(slug, device_id):
 @bp.route("/staff", methods=["GET", "POST"])
 @roles_required(Role.MARKETING.value)
 def staff(slug):
-    event = _event(slug)
+    event = event_for_user(slug)
     session = request_session()
     form = PinForm()
     people = sorted((u for u in event.members if u.active and u.role != Role.REP.value), key=lambda u: u.name)
@@ -117,7 +107,7 @@ def staff(slug):
 @bp.route("/kiosk-settings", methods=["GET", "POST"])
 @roles_required(Role.MARKETING.value)
 def settings(slug):
-    event = _event(slug)
+    event = event_for_user(slug)
     form = SettingsForm()
     errors = None
     if form.validate_on_submit():

@@ -17,21 +17,11 @@ from ..models import Event, Role, RoutingCounter, User
 from ..qualify import router_for
 from ..rules import RulesRejected, apply_rules, export_rules
 from ..scoring import compile_scoring
+from .access import event_for_user
 from .auth import roles_required
 
 bp = Blueprint("rules", __name__, url_prefix="/events/<slug>")
 MAX_RULES_BYTES = 256 * 1024
-
-
-def _event(slug: str) -> Event:
-    """The event in the URL, if the signed-in person works it (admins work every event)."""
-    event = request_session().scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    user = current_user.user
-    if user.role != Role.ADMIN.value and event not in user.events:
-        abort(403)
-    return event
 
 
 def _reps(event: Event) -> list[User]:
@@ -41,7 +31,7 @@ def _reps(event: Event) -> list[User]:
 @bp.get("/rules")
 @roles_required(Role.MARKETING.value)
 def edit(slug: str):
-    event = _event(slug)
+    event = event_for_user(slug)
     text = json.dumps(export_rules(event), ensure_ascii=False, indent=2)
     return render_template("rules/edit.html", event=event, text=text, problems=[], reps=_reps(event))
 
@@ -51,7 +41,7 @@ def edit(slug: str):
 def save(slug: str):
     """Apply the rules from the text area or an uploaded JSON file; all of them or none."""
     session = request_session()
-    event = _event(slug)
+    event = event_for_user(slug)
     upload = request.files.get("file")
     text = upload.read(MAX_RULES_BYTES + 1).decode("utf-8", "replace") if upload and upload.filename \
         else request.form.get("rules", "")
@@ -80,7 +70,7 @@ def save(slug: str):
 @bp.get("/rules.json")
 @roles_required(Role.MARKETING.value)
 def download(slug: str):
-    event = _event(slug)
+    event = event_for_user(slug)
     body = json.dumps(export_rules(event), ensure_ascii=False, indent=2) + "\n"
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-rules.json"'})
@@ -91,7 +81,7 @@ def download(slug: str):
 def update_rep(slug: str, user_id: int):
     """A rep's round-robin capacity and leave, audited."""
     session = request_session()
-    event = _event(slug)
+    event = event_for_user(slug)
     rep = session.get(User, user_id)
     if rep is None or rep not in _reps(event):
         abort(404)
@@ -113,7 +103,7 @@ def update_rep(slug: str, user_id: int):
 def test(slug: str):
     """Score and route a made-up lead with the saved rules; nothing is stored, no turn is used."""
     session = request_session()
-    event = _event(slug)
+    event = event_for_user(slug)
     questions = [q for q in event.settings.get("questions", []) if q["type"] in ("single", "multi", "boolean")]
     form = request.form
     result = route = None
