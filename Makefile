@@ -13,8 +13,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/capture.py
+# Every benchmark (a few minutes), or one: `make bench BENCH=capture`.
+BENCH ?= capture badges scoring crm_sync kiosk
+bench: $(VENV)/.installed-test
+	@for b in $(BENCH); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
