@@ -68,9 +68,9 @@ def test_1000_leads_through_30_percent_faults_arrive_exactly_once(app, session, 
     assert len(rows(session, "dead")) == len(refused)
 
 
-def test_two_workers_never_push_the_same_row(app, session, make_event, hubspot, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite runs one worker; several workers are for PostgreSQL (FOR UPDATE SKIP LOCKED)")
+# Several workers are a PostgreSQL set-up (FOR UPDATE SKIP LOCKED); SQLite runs one worker.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_workers_never_push_the_same_row(app, session, make_event, hubspot):
     hubspot.latency = 0.01  # so that the two workers' claims overlap in time
     event = make_event()
     connector(session, "hubspot", event, **hubspot_values(hubspot))
