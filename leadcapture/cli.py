@@ -373,3 +373,14 @@ def _add_sync_commands() -> None:
 
 
 _add_sync_commands()
+
+
+def _add_roi_commands() -> None:
+    """`roi` and `roi-data` live in cli_roi.py."""
+    from .cli_roi import roi_cmd, roi_data
+
+    cli.add_command(roi_cmd)
+    cli.add_command(roi_data)
+
+
+_add_roi_commands()

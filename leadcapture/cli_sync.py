@@ -246,6 +246,33 @@ def sync_outcomes(name, since) -> None:
             "lead_ids": list(item.lead_ids)}, ensure_ascii=False))
 
 
+@sync_group.command("pull-outcomes")
+@click.argument("names", nargs=-1)
+def sync_pull_outcomes(names) -> None:
+    """Pull and store the deals changed since each connector's last pull (all that can, or those named),
+    then recompute the ROI credits."""
+    from leadcapture.roi.outcomes import pull_and_store, pulls_outcomes
+
+    with _sessions()() as session:
+        rows = [_connector(session, n) for n in names] if names else session.scalars(
+            select(CrmConnector).where(CrmConnector.enabled.is_(True)).order_by(CrmConnector.id)).all()
+        session.rollback()
+    failed = False
+    for row in rows:
+        if not pulls_outcomes(row):
+            click.echo(f"{row.name}: a {row.kind} connector cannot pull deals", err=True)
+            continue
+        try:
+            counts = pull_and_store(_sessions(), row.id)
+        except (SyncError, SecretsUnreadable) as exc:
+            click.echo(f"{row.name}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"{row.name}: {counts['created']} new deals, {counts['updated']} updated")
+    if failed:
+        raise click.ClickException("some connectors could not pull their deals (see above)")
+
+
 @click.command("crm-id")
 @with_appcontext
 @click.argument("email")

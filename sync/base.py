@@ -73,6 +73,7 @@ class Outcome:
     contact_ids: tuple[str, ...] = ()  # CRM contact ids associated (HubSpot)
     lead_keys: tuple[str, ...] = ()  # our stable lead keys (Salesforce converted leads)
     campaign_id: str | None = None
+    created_on: date | None = None  # the day the CRM created it
 
 
 @dataclass(frozen=True)

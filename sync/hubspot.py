@@ -53,7 +53,7 @@ PROPERTIES_VERSION = 1
 LEAD_STATUS = {"new": "NEW", "accepted": "OPEN", "contacted": "ATTEMPTED_TO_CONTACT", "qualified": "IN_PROGRESS",
                "disqualified": "UNQUALIFIED"}
 DEAL_PROPERTIES = ["dealname", "amount", "dealstage", "closedate", "hs_is_closed_won", "hs_is_closed",
-                   "deal_currency_code", "hs_lastmodifieddate"]
+                   "deal_currency_code", "hs_lastmodifieddate", "createdate"]
 
 # One limiter per portal token in this process, however many connector objects use it.
 _limiters: dict[tuple[str, str], tuple[RateLimiter, RateLimiter]] = {}
@@ -319,6 +319,7 @@ class HubSpotConnector(Connector):
             if not after:
                 break
         closed = (p.get("closedate") or "")[:10]
+        created = _parse_time(p.get("createdate") or deal.get("createdAt"))
         won = p.get("hs_is_closed_won") == "true"
         return Outcome(
             crm_id=str(deal["id"]), name=p.get("dealname") or "", stage=p.get("dealstage"),
@@ -326,7 +327,7 @@ class HubSpotConnector(Connector):
             is_closed=won or p.get("hs_is_closed") == "true", is_won=won,
             close_date=date.fromisoformat(closed) if closed else None,
             modified_at=_parse_time(p.get("hs_lastmodifieddate") or deal.get("updatedAt")),
-            contact_ids=tuple(contacts),
+            contact_ids=tuple(contacts), created_on=created.date() if created else None,
         )
 
     def check(self) -> CheckResult:

@@ -145,7 +145,7 @@ class SalesforceConnector(Connector):
     def pull_outcomes(self, since: datetime) -> list[Outcome]:
         """Opportunities modified since `since`, with the keys of our leads converted into them."""
         opportunities = self._query(
-            "SELECT Id, Name, Amount, StageName, IsClosed, IsWon, CloseDate, CampaignId, LastModifiedDate "
+            "SELECT Id, Name, Amount, StageName, IsClosed, IsWon, CloseDate, CampaignId, LastModifiedDate, CreatedDate "
             f"FROM Opportunity WHERE LastModifiedDate >= {iso_utc(since)} ORDER BY LastModifiedDate")
         ext = self.setting("external_id_field")
         keys: dict[str, list[str]] = {}
@@ -163,6 +163,7 @@ class SalesforceConnector(Connector):
             close_date=date.fromisoformat(o["CloseDate"]) if o.get("CloseDate") else None,
             modified_at=_parse_time(o.get("LastModifiedDate")), lead_keys=tuple(keys.get(o["Id"], ())),
             campaign_id=o.get("CampaignId"),
+            created_on=created.date() if (created := _parse_time(o.get("CreatedDate"))) else None,
         ) for o in opportunities]
 
     def _query(self, soql: str) -> list[dict]:

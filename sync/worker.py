@@ -52,17 +52,22 @@ class WorkerSettings:
     backoff_base: float = 2.0  # first retry after 1-2 s, then doubling...
     backoff_cap: float = 120.0  # ...up to 1-2 minutes, however long the CRM stays away
     lease_seconds: float = 300.0  # a dead worker's rows are due again after this
+    # Pull deals back for ROI every this many seconds per connector; None: never (from_env: 900).
+    outcomes_every: float | None = None
 
     @classmethod
     def from_env(cls) -> "WorkerSettings":
-        """LEADCAPTURE_SYNC_POLL, _BACKOFF_BASE, _BACKOFF_CAP and _LEASE (seconds) override the defaults."""
+        """LEADCAPTURE_SYNC_POLL, _BACKOFF_BASE, _BACKOFF_CAP, _LEASE and _OUTCOMES_EVERY (seconds; 0 turns
+        the deal pull off) override the defaults."""
         names = {"poll_seconds": "POLL", "backoff_base": "BACKOFF_BASE", "backoff_cap": "BACKOFF_CAP",
-                 "lease_seconds": "LEASE"}
-        values = {}
+                 "lease_seconds": "LEASE", "outcomes_every": "OUTCOMES_EVERY"}
+        values: dict = {"outcomes_every": 900.0}
         for attr, suffix in names.items():
             raw = os.environ.get(f"LEADCAPTURE_SYNC_{suffix}")
             if raw:
                 values[attr] = float(raw)
+        if values["outcomes_every"] == 0:
+            values["outcomes_every"] = None
         return cls(**values)
 
 
@@ -103,7 +108,20 @@ class Worker:
         for connector_id, paused_until in rows:
             if paused_until is None or paused_until <= now:
                 totals += self._drain(connector_id)
+                if self.settings.outcomes_every is not None:
+                    totals += self._pull_outcomes(connector_id)
         return totals
+
+    def _pull_outcomes(self, connector_id: int) -> Counter:
+        """The connector's deals, when due (see leadcapture.roi.outcomes); a failure waits for the next turn."""
+        from leadcapture.roi.outcomes import pull_and_store
+
+        try:
+            counts = pull_and_store(self.sessions, connector_id, timedelta(seconds=self.settings.outcomes_every))
+        except Exception as exc:  # the CRM is away or refuses: pushing goes on, the pull is due again later
+            log.warning("connector %s: pulling deals failed: %s", connector_id, exc)
+            return Counter()
+        return Counter({f"deals_{k}": v for k, v in (counts or {}).items()})
 
     def run_forever(self) -> None:
         """Pass after pass until stop(); a failing pass (database away...) is logged and retried."""

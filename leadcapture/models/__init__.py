@@ -5,11 +5,13 @@ from .kiosk import PairingCode
 from .leads import Consent, Interaction, Lead, LeadStatus, Rating, Source
 from .notifications import Notification, NotificationStatus
 from .people import ApiToken, Attendee, Role, User
+from .roi import AttributionCredit, Deal, DealLead, EventCost, ExchangeRate, OrgSettings
 from .routing import RoutingCounter
 from .sync import CrmConnector, OutboxRow, OutboxStatus
 
 __all__ = [
-    "ApiToken", "Attendee", "AuditEntry", "Consent", "CrmConnector", "Device", "Event", "Interaction",
+    "ApiToken", "Attendee", "AttributionCredit", "AuditEntry", "Deal", "DealLead", "EventCost", "ExchangeRate",
+    "OrgSettings", "Consent", "CrmConnector", "Device", "Event", "Interaction",
     "Notification", "NotificationStatus", "RoutingCounter",
     "Lead", "LeadStatus", "OutboxRow", "OutboxStatus", "PairingCode", "Rating", "Role", "Source", "User", "event_members",
 ]

@@ -41,6 +41,9 @@ class CrmConnector(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed batches
     last_error: Mapped[str | None] = mapped_column(Text)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deals pulled back for ROI: changes up to this time are stored; the next pull is due at outcomes_due_at.
+    outcomes_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcomes_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

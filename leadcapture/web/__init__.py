@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..flask_db import request_session
 from ..models import Event, Lead, Role
-from . import auth, kiosk_admin, reps, rules, sync
+from . import auth, kiosk_admin, reps, roi, rules, sync
 
 LANGUAGES = ("fr", "en")
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -52,3 +52,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reps.bp)
     app.register_blueprint(rules.bp)
     app.register_blueprint(sync.bp)
+    app.register_blueprint(roi.bp)

@@ -31,7 +31,8 @@ LEAD_FIELDS = {
 }
 READ_ONLY = {"Id", "IsConverted", "ConvertedOpportunityId", "LastModifiedDate"}
 OPPORTUNITY_FIELDS = {"Id": ID, "Name": STRING, "Amount": NUMBER, "StageName": STRING, "IsClosed": BOOL,
-                      "IsWon": BOOL, "CloseDate": DATE, "CampaignId": ID, "LastModifiedDate": DATETIME}
+                      "IsWon": BOOL, "CloseDate": DATE, "CampaignId": ID, "LastModifiedDate": DATETIME,
+                      "CreatedDate": DATETIME}
 OBJECTS = {"Lead": LEAD_FIELDS, "Opportunity": OPPORTUNITY_FIELDS}
 RATINGS = {"Hot", "Warm", "Cold"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -306,7 +307,7 @@ class SalesforceServer(CrmServer):
             opp_id = self._id("006")
             self.opportunities[opp_id] = {"Id": opp_id, "IsClosed": False, "IsWon": False, "Amount": None,
                                           "CampaignId": None, "CloseDate": None, "LastModifiedDate": sf_time(),
-                                          **fields}
+                                          "CreatedDate": sf_time(), **fields}
             for key in converted_from:
                 lead = self.leads[self.by_ext[key]]
                 lead.update(IsConverted=True, ConvertedOpportunityId=opp_id)
