@@ -14,7 +14,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark (a few minutes), or one: `make bench BENCH=capture`.
-BENCH ?= capture badges scoring crm_sync kiosk
+BENCH ?= capture badges scoring crm_sync kiosk roi
 bench: $(VENV)/.installed-test
 	@for b in $(BENCH); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
