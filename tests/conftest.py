@@ -112,6 +112,24 @@ def make_event(session):
 
 
 @pytest.fixture
+def event(make_event):
+    """The usual test event, "salon-test", with the demo questions and consent texts."""
+    return make_event()
+
+
+@pytest.fixture
+def alice(make_user, event):
+    """A staff member of `event`."""
+    return make_user("Alice", events=[event])
+
+
+@pytest.fixture
+def token(device_token, event):
+    """The bearer token of a tablet paired to `event`."""
+    return device_token(event, "Tablette A")
+
+
+@pytest.fixture
 def make_user(session):
     """Factory: make_user(name, role, events=[...]) -> committed User."""
 

@@ -15,16 +15,6 @@ from leadcapture.models import ApiToken, Device, Role
 SCANS = "/api/v1/events/salon-test/scans"
 
 
-@pytest.fixture
-def event(make_event):
-    return make_event()
-
-
-@pytest.fixture
-def token(device_token, event):
-    return device_token(event)
-
-
 def assert_error_shape(response, code):
     assert response.status_code == code, response.get_data(as_text=True)
     assert response.is_json

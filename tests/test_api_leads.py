@@ -11,16 +11,6 @@ from leadcapture.models import AuditEntry, Role
 
 
 @pytest.fixture
-def event(make_event):
-    return make_event()
-
-
-@pytest.fixture
-def alice(make_user, event):
-    return make_user("Alice", events=[event])
-
-
-@pytest.fixture
 def leads(session, event, alice):
     """Three leads met by Alice at 09:00, 10:00 and 11:00; the second is hot."""
     made = []

@@ -18,16 +18,6 @@ VCARD = ("BEGIN:VCARD\nVERSION:3.0\nN:Lefèvre;Chloé\nORG:Pixel & Co\nEMAIL:chl
 SCANS = "/api/v1/events/salon-test/scans"
 
 
-@pytest.fixture
-def event(make_event):
-    return make_event()
-
-
-@pytest.fixture
-def token(device_token, event):
-    return device_token(event, "Tablette A")
-
-
 def scan_part(**overrides) -> dict:
     return {"client_id": new_client_id(), "captured_at": "2026-03-14T10:42:00+01:00", "source": "camera",
             **overrides}

@@ -11,21 +11,6 @@ VCARD = "BEGIN:VCARD\nVERSION:3.0\nN:Lefèvre;Chloé\nORG:Pixel & Co\nEMAIL:chlo
 CONSENT = {"granted": True, "purposes": ["marketing"], "language": "fr", "text_version": "2026-01"}
 
 
-@pytest.fixture
-def event(make_event):
-    return make_event()
-
-
-@pytest.fixture
-def alice(make_user, event):
-    return make_user("Alice", events=[event])
-
-
-@pytest.fixture
-def token(device_token, event):
-    return device_token(event, "Tablette A")
-
-
 def scan_body(**overrides) -> dict:
     body = {"client_id": new_client_id(), "payload": VCARD, "captured_at": "2026-03-14T10:42:00+01:00",
             "source": "camera", "answers": {"timeline": "lt3m"}, "rating": "hot", "consent": CONSENT}

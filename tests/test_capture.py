@@ -13,16 +13,6 @@ VCARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Dupont;Jeanne\r\nFN:Jeanne Dupont\r\nOR
 
 
 @pytest.fixture
-def event(make_event):
-    return make_event()
-
-
-@pytest.fixture
-def alice(make_user, event):
-    return make_user("Alice", events=[event])
-
-
-@pytest.fixture
 def bruno(make_user, event):
     return make_user("Bruno", events=[event])
 
