@@ -39,6 +39,13 @@ class Prepared:
     def email(self) -> str | None:
         return self.contact.get("email")
 
+    @property
+    def dedup_key(self) -> str:
+        """The identity a lead created from this scan is stored under (unique per event)."""
+        if self.email:
+            return f"email:{self.email}"
+        return f"reg:{self.registration_id}" if self.registration_id else f"name:{self.name_key}"
+
 
 def contact_name_key(contact: dict) -> str | None:
     return name_key(contact.get("first_name"), contact.get("last_name"), contact.get("company"))
@@ -103,16 +110,19 @@ class LeadIndex:
         self.by_email: dict[str, Lead] = {}
         self.by_reg: dict[str, Lead] = {}
         self.by_name: dict[str, Lead] = {}
+        self.by_dedup: dict[str, Lead] = {}
         self.created: list[Lead] = []
         emails, regs, names = _keys(prepared)
+        dedup_keys = {p.dedup_key for p in prepared}
         branches = [and_(Lead.event_id == event.id, column.in_(values))
                     for column, values in ((Lead.email, emails), (Lead.registration_id, regs),
-                                           (Lead.name_key, names)) if values]
+                                           (Lead.name_key, names), (Lead.dedup_key, dedup_keys)) if values]
         self.existing = list(session.scalars(select(Lead).where(or_(*branches)))) if branches else []
         for lead in self.existing:
             self.add(lead)
 
     def add(self, lead: Lead) -> None:
+        self.by_dedup[lead.dedup_key] = lead
         if lead.email:
             self.by_email.setdefault(lead.email, lead)
         if lead.registration_id:
@@ -130,14 +140,12 @@ class LeadIndex:
         # Same name and company but two different e-mails: two people.
         if lead is not None and not (p.email and lead.email and lead.email != p.email):
             return lead
-        return None
+        # The lead first stored under this identity, whose e-mail or id was edited since.
+        return self.by_dedup.get(p.dedup_key)
 
     def create(self, p: Prepared, met_at: datetime) -> Lead:
         """A new transient lead keyed by its strongest identity (the unique dedup_key)."""
-        key = p.name_key
-        dedup = (f"email:{p.email}" if p.email else f"reg:{p.registration_id}" if p.registration_id
-                 else f"name:{key}")
-        lead = Lead(event_id=self.event.id, dedup_key=dedup, name_key=key, answers={},
+        lead = Lead(event_id=self.event.id, dedup_key=p.dedup_key, name_key=p.name_key, answers={},
                     first_met_at=met_at, last_met_at=met_at, incomplete=False)
         self.created.append(lead)
         return lead

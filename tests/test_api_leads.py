@@ -149,3 +149,14 @@ def test_device_reaches_only_its_event(client, device_token, make_event, event, 
                        json={"client_id": new_client_id(), "payload": "X1", "captured_at": "2026-03-14T10:00:00Z"}
                        ).status_code == 403
     assert get_leads(client, device_token(event)).status_code == 200
+
+
+def test_scan_with_the_email_a_lead_had_before_an_edit_joins_that_lead(client, admin_token, token, session):
+    body = {"client_id": new_client_id(), "contact": {"email": "old@acme.example", "first_name": "Eva"},
+            "captured_at": "2026-03-14T10:00:00Z"}
+    lead_id = client.post("/api/v1/events/salon-test/scans", json=body, headers=bearer(token)).json["lead"]["id"]
+    client.patch(f"/api/v1/leads/{lead_id}", headers=bearer(admin_token), json={"email": "new@acme.example"})
+    again = client.post("/api/v1/events/salon-test/scans", headers=bearer(token),
+                        json={**body, "client_id": new_client_id(), "captured_at": "2026-03-14T11:00:00Z"})
+    assert again.status_code == 201, again.json
+    assert again.json["lead"]["id"] == lead_id and again.json["new_lead"] is False
