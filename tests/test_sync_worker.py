@@ -30,11 +30,13 @@ def hubspot():
 def test_1000_leads_through_30_percent_faults_arrive_exactly_once(app, session, make_event, hubspot):
     """429s, 500s, timeouts (applied late, as by a slow CRM) and resets on every endpoint, plus
     per-item refusals: each good lead is one contact with its attribution, each refusal a dead letter."""
+    # The client gives up after 0.6 s and an injected timeout holds the answer 1.2 s: far enough
+    # apart that a loaded 2-core CI machine answering slowly is not mistaken for a timeout.
     hubspot.faults = Faults(seed=6, rate_429=0.1, rate_500=0.1, rate_timeout=0.05, rate_reset=0.05,
-                            timeout_sleep=0.5)
+                            timeout_sleep=1.2)
     hubspot.reject_contact = lambda email: "Email domain is blocked" if email.startswith("visitor7") else None
     event = make_event(campaign_name="Salon 2026")
-    connector(session, "hubspot", event, **hubspot_values(hubspot, timeout=0.25))
+    connector(session, "hubspot", event, **hubspot_values(hubspot, timeout=0.6))
     ingest_all(session, event, scans(LEADS))
 
     w = drain(app, session, timeout=120)
