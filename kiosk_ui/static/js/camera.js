@@ -22,10 +22,8 @@ function vendorUrl(file) {
 }
 
 async function loadPonyfill() {
+  // The vendored decoder loads its wasm from beside itself (see kiosk_ui/vendor.mjs).
   const module = await import(vendorUrl("ponyfill.js"));
-  module.prepareZXingModule({
-    overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? vendorUrl(path) : prefix + path) },
-  });
   return new module.BarcodeDetector({ formats: FORMATS });
 }
 

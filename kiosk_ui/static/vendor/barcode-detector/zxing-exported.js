@@ -523,7 +523,7 @@ var _ = {
 	options: ""
 }, ee = "3.1.3", te = "a17fd9dc65d6aa0dd2f660fdfca7a6a6613d938f", ne = { locateFile: (e, t) => {
 	let n = e.match(/_(.+?)\.wasm$/);
-	return n ? `https://fastly.jsdelivr.net/npm/zxing-wasm@3.1.3/dist/${n[1]}/${e}` : t + e;
+	return n ? new URL(e, import.meta.url).href : t + e;
 } }, v = /* @__PURE__ */ new WeakMap();
 function re(e, t) {
 	return Object.is(e, t) || Object.keys(e).length === Object.keys(t).length && Object.keys(e).every((n) => Object.hasOwn(t, n) && e[n] === t[n]);
