@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request, session
 from flask_babel import Babel, get_locale
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import CSRFProtect
 from sqlalchemy import func, select
 
 from ..flask_db import request_session
-from ..models import Event, Lead, Role
+from ..models import Event, Lead
 from . import auth, kiosk_admin, reps, roi, rules, sync
+from .access import visible_events
 
 LANGUAGES = ("fr", "en")
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -20,11 +21,7 @@ csrf = CSRFProtect()
 @login_required
 def index():
     db = request_session()
-    query = select(Event).order_by(Event.starts_on.desc())
-    user = current_user.user
-    if user.role != Role.ADMIN.value:
-        query = query.where(Event.id.in_([e.id for e in user.events]))
-    events = db.scalars(query).all()
+    events = db.scalars(visible_events().order_by(Event.starts_on.desc())).all()
     counts = dict(db.execute(select(Lead.event_id, func.count()).group_by(Lead.event_id)).all())
     return render_template("index.html", events=events, counts=counts)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..flask_db import request_session
 from ..models import Event
@@ -20,3 +20,16 @@ def event_for_user(slug: str) -> Event:
     if not current_user.actor.can_reach_event(event.id):
         abort(403)
     return event
+
+
+def visible_event_ids() -> list[int] | None:
+    """Ids of the events the signed-in person works; None for admins, who see every event."""
+    user = current_user.user
+    return None if user.is_admin else [e.id for e in user.events]
+
+
+def visible_events() -> Select:
+    """The events the signed-in person works (admins: all of them)."""
+    ids = visible_event_ids()
+    query = select(Event)
+    return query if ids is None else query.where(Event.id.in_(ids))

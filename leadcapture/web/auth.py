@@ -82,7 +82,7 @@ def roles_required(*roles: str):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.user.role != "admin" and current_user.user.role not in roles:
+            if not current_user.user.is_admin and current_user.user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 

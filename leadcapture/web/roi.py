@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..flask_db import request_session
-from ..models import Event, Role
+from ..models import Event
 from ..models.roi import AttributionCredit, Deal, EventCost, ExchangeRate
 from ..roi import charts, config
 from ..roi.attribution import MODELS, WINDOWS
@@ -26,6 +26,7 @@ from ..roi.export import report_csv, report_xlsx
 from ..roi.money import MoneyError, format_money, to_decimal
 from ..roi.rates import import_rates, parse_rate, set_rate
 from ..roi.reports import LAGS, basis, by_answer, compare, event_report, funnel, journey, leaderboard, leads_per_hour
+from .access import visible_event_ids, visible_events
 from .auth import roles_required
 
 bp = Blueprint("roi", __name__, url_prefix="/roi")
@@ -44,17 +45,13 @@ MODEL_HELP = {
 
 
 def _events_query():
-    query = select(Event).order_by(Event.starts_on, Event.id)
-    if current_user.user.role != Role.ADMIN.value:
-        query = query.where(Event.id.in_([e.id for e in current_user.user.events]))
-    return query
+    return visible_events().order_by(Event.starts_on, Event.id)
 
 
 def _event(event_id: int) -> Event:
     event = request_session().get(Event, event_id)
-    if event is None or (current_user.user.role != Role.ADMIN.value
-                         and event.id not in [e.id for e in current_user.user.events]):
-        abort(404)
+    if event is None or not current_user.actor.can_reach_event(event.id):
+        abort(404)  # someone else's event is not even named
     return event
 
 
@@ -208,7 +205,8 @@ def delete_cost_view(cost_id: int):
 @roles_required("marketing")
 def journey_page():
     email = (request.args.get("email") or "").strip()
-    mine = None if current_user.user.role == Role.ADMIN.value else {e.id for e in current_user.user.events}
+    ids = visible_event_ids()
+    mine = None if ids is None else set(ids)
     found = journey(request_session(), email, mine) if email else None
     return render_template("roi/journey.html", email=email, j=found, cur=config.load(request_session()).currency,
                            to_decimal=to_decimal)

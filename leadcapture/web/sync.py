@@ -22,6 +22,7 @@ from sync.registry import CONNECTORS
 from ..flask_db import request_session
 from ..leads import LeadEditRejected, update_lead
 from ..models import CrmConnector, Event, OutboxRow, Role
+from .access import visible_event_ids
 from .auth import roles_required
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -78,21 +79,12 @@ def _text(english: str) -> str:
     return str(FIELD_TEXT.get(english, english))
 
 
-def _is_admin() -> bool:
-    return current_user.user.role == Role.ADMIN.value
-
-
-def _event_ids() -> list[int] | None:
-    """Events this person may manage sync for; None: all (admins)."""
-    return None if _is_admin() else [e.id for e in current_user.user.events]
-
-
 def _managed(connector_id: int) -> CrmConnector:
     """A connector this person may change: admins any; marketing those of their events."""
     row = request_session().get(CrmConnector, connector_id)
     if row is None:
         abort(404)
-    ids = _event_ids()
+    ids = visible_event_ids()
     if ids is not None and row.event_id not in ids:
         abort(403)
     return row
@@ -102,7 +94,7 @@ def _dead_letter(row_id: int) -> OutboxRow:
     row = request_session().get(OutboxRow, row_id)
     if row is None or row.status != outbox.DEAD:
         abort(404)
-    ids = _event_ids()
+    ids = visible_event_ids()
     if ids is not None and row.lead.event_id not in ids:
         abort(403)
     return row
@@ -112,12 +104,12 @@ def _dead_letter(row_id: int) -> OutboxRow:
 @roles_required(Role.MARKETING.value)
 def connectors():
     session = request_session()
-    rows = connectors_for(session, _event_ids())
+    rows = connectors_for(session, visible_event_ids())
     counts = outbox.status_counts(session, [r.id for r in rows])
     events = {e.id: e for e in session.scalars(select(Event))}
-    dead = outbox.dead_count(session, _event_ids())
+    dead = outbox.dead_count(session, visible_event_ids())
     return render_template("sync/connectors.html", rows=[(r, describe(r), counts.get(r.id, {})) for r in rows],
-                           events=events, kinds=CONNECTORS, dead=dead, is_admin=_is_admin())
+                           events=events, kinds=CONNECTORS, dead=dead, is_admin=current_user.user.is_admin)
 
 
 @bp.route("/connectors/new/<kind>", methods=["GET", "POST"])
@@ -126,15 +118,15 @@ def add(kind: str):
     cls = CONNECTORS.get(kind) or abort(404)
     session = request_session()
     events = session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
-    if not _is_admin():
-        events = [e for e in events if e.id in _event_ids()]
+    if not current_user.user.is_admin:
+        events = [e for e in events if e.id in visible_event_ids()]
     form = request.form
     errors: dict = {}
     if request.method == "POST":
         event = None
         if form.get("event_id"):
             event = next((e for e in events if str(e.id) == form["event_id"]), None) or abort(403)
-        elif not _is_admin():
+        elif not current_user.user.is_admin:
             errors["event_id"] = _("choose one of your events")
         values = {f.name: form.get(f.name, "") for f in cls.fields}
         if not errors:
@@ -150,7 +142,7 @@ def add(kind: str):
     # Secrets are never put back into the form, even after a mistake elsewhere.
     shown = {f.name: ("" if f.secret else form.get(f.name, "")) for f in cls.fields}
     return render_template("sync/add.html", cls=cls, kind=kind, events=events, shown=shown, form=form,
-                           errors=errors, is_admin=_is_admin(), text=_text, editing=None), 422 if errors else 200
+                           errors=errors, is_admin=current_user.user.is_admin, text=_text, editing=None), 422 if errors else 200
 
 
 @bp.route("/connectors/<int:connector_id>/edit", methods=["GET", "POST"])
@@ -175,7 +167,7 @@ def edit(connector_id: int):
     source = request.form if errors else {k: "" if v is None else str(v) for k, v in row.config.items()}
     shown = {f.name: ("" if f.secret else source.get(f.name, "")) for f in cls.fields}
     return render_template("sync/add.html", cls=cls, kind=row.kind, events=[], shown=shown, form={},
-                           errors=errors, is_admin=_is_admin(), text=_text, editing=row), 422 if errors else 200
+                           errors=errors, is_admin=current_user.user.is_admin, text=_text, editing=row), 422 if errors else 200
 
 
 @bp.post("/connectors/<int:connector_id>/check")
@@ -205,7 +197,7 @@ def toggle(connector_id: int):
 @bp.get("/dead")
 @roles_required(Role.MARKETING.value)
 def dead_letters():
-    rows = outbox.dead_letters(request_session(), _event_ids())
+    rows = outbox.dead_letters(request_session(), visible_event_ids())
     return render_template("sync/dead.html", rows=rows)
 
 
