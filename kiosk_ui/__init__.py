@@ -37,7 +37,10 @@ def build_version() -> str:
 
 
 def _version() -> str:
-    return current_app.extensions.setdefault("kiosk_ui.version", build_version())
+    """The build version, hashed once per process (the files are 1.3 MB; setdefault would hash them each time)."""
+    if "kiosk_ui.version" not in current_app.extensions:
+        current_app.extensions["kiosk_ui.version"] = build_version()
+    return current_app.extensions["kiosk_ui.version"]
 
 
 @bp.get("/kiosk")
