@@ -1,6 +1,6 @@
 """An event's leads as CSV or XLSX, one row per lead, ready for a spreadsheet or a CRM import.
 
-Columns: the contact, rating and status, one column per qualifier question
+Columns: the contact, rating, score, grade, status and owner, one column per qualifier question
 (English labels), notes, first and last met (event time zone), who met them,
 consent, and source attribution. Text that a spreadsheet would run as a
 formula (= + - @ ...) is neutralised. No Flask here.
@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from operator import attrgetter
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -62,20 +63,13 @@ def lead_columns(event: Event) -> list[Column]:
         return moment.astimezone(tz).replace(microsecond=0) if moment else None
 
     return [
-        ("Lead ID", lambda lead: lead.id),
-        ("First name", lambda lead: lead.first_name),
-        ("Last name", lambda lead: lead.last_name),
-        ("E-mail", lambda lead: lead.email),
-        ("Company", lambda lead: lead.company),
-        ("Job title", lambda lead: lead.job_title),
-        ("Phone", lambda lead: lead.phone),
-        ("City", lambda lead: lead.city),
-        ("Country", lambda lead: lead.country),
-        ("Registration ID", lambda lead: lead.registration_id),
-        ("Rating", lambda lead: lead.rating),
-        ("Status", lambda lead: lead.status),
+        *_attributes(("Lead ID", "id"), ("First name", "first_name"), ("Last name", "last_name"),
+                     ("E-mail", "email"), ("Company", "company"), ("Job title", "job_title"), ("Phone", "phone"),
+                     ("City", "city"), ("Country", "country"), ("Registration ID", "registration_id"),
+                     ("Rating", "rating"), ("Score", "score"), ("Grade", "grade"), ("Status", "status")),
+        ("Owner", lambda lead: lead.owner.name if lead.owner else None),
         *(_question_column(q) for q in event.settings.get("questions", [])),
-        ("Notes", lambda lead: lead.notes),
+        ("Notes", attrgetter("notes")),
         ("First met", lambda lead: local(lead.first_met_at)),
         ("Last met", lambda lead: local(lead.last_met_at)),
         ("Met by", _met_by),
@@ -87,6 +81,11 @@ def lead_columns(event: Event) -> list[Column]:
         ("UTM medium", lambda _lead: event.utm_medium),
         ("UTM campaign", lambda _lead: event.utm_campaign),
     ]
+
+
+def _attributes(*columns: tuple[str, str]) -> list[Column]:
+    """(header, attribute name) pairs -> columns that read the lead's attribute as it is."""
+    return [(header, attrgetter(name)) for header, name in columns]
 
 
 def _question_column(question: dict) -> Column:
@@ -144,7 +143,7 @@ def _rows(session: Session, event: Event, columns: list[Column]) -> Iterator[lis
         .order_by(Lead.first_met_at, Lead.id)
         .options(selectinload(Lead.interactions).selectinload(Interaction.staff),
                  selectinload(Lead.interactions).selectinload(Interaction.device),
-                 selectinload(Lead.consents))
+                 selectinload(Lead.consents), selectinload(Lead.owner))
         .execution_options(yield_per=BATCH)
     )
     for lead in session.scalars(query):

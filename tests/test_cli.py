@@ -13,7 +13,7 @@ from helpers import at, bearer, new_client_id
 from leadcapture.actors import Actor
 from leadcapture.capture import Scan, ingest
 from leadcapture.cli import cli
-from leadcapture.models import Attendee, AuditEntry, Lead
+from leadcapture.models import Attendee, AuditEntry, Lead, Role
 
 VCARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Dupont;Jeanne\r\nORG:Acme SA\r\nEMAIL:jeanne.dupont@acme.fr\r\nEND:VCARD\r\n"
 
@@ -152,6 +152,8 @@ def exported_event(session, event, make_user):
     scan(session, event, alice, at(8), contact={"first_name": "Eve", "last_name": "Hacker",
                                                 "company": '=HYPERLINK("http://evil")', "phone": "+33 1 23"})
     event.campaign_name, event.utm_source = "Salon 2026", "salon"
+    jeanne = session.scalars(select(Lead).where(Lead.last_name == "Dupont")).one()
+    jeanne.score, jeanne.grade, jeanne.owner_id = 72, "B", make_user("Rémi", role=Role.REP, events=[event]).id
     session.commit()
     return event
 
@@ -170,6 +172,8 @@ def test_export_csv_has_one_row_per_lead_in_first_met_order(run, exported_event)
     assert (jeanne["Met by"], jeanne["Notes"]) == ("Alice, Bruno", "call back")
     assert (jeanne["Consent"], jeanne["Consent text"]) == ("granted", "fr/2026-01")
     assert (jeanne["Event"], jeanne["Campaign"], jeanne["UTM source"]) == ("salon-test", "Salon 2026", "salon")
+    assert (jeanne["Score"], jeanne["Grade"], jeanne["Owner"]) == ("72", "B", "Rémi")
+    assert (eve["Score"], eve["Grade"], eve["Owner"]) == ("", "", "")
 
 
 def test_export_xlsx_to_a_file(run, exported_event, tmp_path):
