@@ -17,6 +17,10 @@ from . import create_app
 from .actors import Actor
 from .audit import record
 from .badges import BadgeError, parse_badge, parse_badge_photo
+from .cli_roi import roi_cmd, roi_data
+from .cli_rules import notify, reps, rules
+from .cli_support import event_by_slug, new_session
+from .cli_sync import connectors, sync_group, users_crm_id
 from .db import utcnow
 from .event_settings import load_settings
 from .models import Device, Event, Role, User
@@ -32,15 +36,6 @@ def cli() -> None:
     pass
 
 
-def _session():
-    return current_app.extensions["leadcapture.sessions"]()
-
-
-def _event(session, slug: str) -> Event:
-    event = session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        raise click.ClickException(f"no event {slug!r}; see `leadcapture events list`")
-    return event
 
 
 @cli.command()
@@ -103,7 +98,7 @@ def demo() -> None:
     """Load the demo event "Salon Demo", its users, a device and 200 attendees (once)."""
     from .demo import load_demo
 
-    with _session() as session:
+    with new_session() as session:
         summary = load_demo(session)
         session.commit()
     if summary is None:
@@ -151,7 +146,7 @@ def events_add(slug, name, starts_on, ends_on, venue, city, country, timezone, c
         settings = load_settings(json.load(settings_file) if settings_file else {})
     except (ValidationError, json.JSONDecodeError) as exc:
         raise click.ClickException(f"invalid settings: {getattr(exc, 'messages', exc)}")
-    with _session() as session:
+    with new_session() as session:
         if session.scalar(select(Event.id).where(Event.slug == slug)):
             raise click.ClickException(f"event {slug!r} already exists")
         event = Event(slug=slug, name=name, starts_on=starts_on.date(), ends_on=(ends_on or starts_on).date(),
@@ -167,7 +162,7 @@ def events_add(slug, name, starts_on, ends_on, venue, city, country, timezone, c
 @events.command("list")
 def events_list() -> None:
     """List events."""
-    with _session() as session:
+    with new_session() as session:
         found = session.scalars(select(Event).order_by(Event.starts_on)).all()
     if not found:
         click.echo("no events yet; create one with `leadcapture events add` or `leadcapture demo`")
@@ -194,13 +189,13 @@ def users_add(email, name, role, password, pin, event_slugs, with_token) -> None
 
     if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 6):
         raise click.BadParameter("a PIN is 4 to 6 digits", param_hint="--pin")
-    with _session() as session:
+    with new_session() as session:
         if session.scalar(select(User.id).where(User.email == email.lower())):
             raise click.ClickException(f"user {email} already exists")
         user = User(email=email.lower(), name=name, role=role,
                     password_hash=generate_password_hash(password) if password else None,
                     pin_hash=generate_password_hash(pin) if pin else None)
-        user.events = [_event(session, slug) for slug in event_slugs]
+        user.events = [event_by_slug(session, slug) for slug in event_slugs]
         session.add(user)
         session.flush()
         record(session, Actor.cli(), "user.create", "user", user.id, None, {"email": user.email, "role": role})
@@ -218,7 +213,7 @@ def users_token(email, days) -> None:
     """Issue an API bearer token for a user (shown once)."""
     from .tokens import new_user_token
 
-    with _session() as session:
+    with new_session() as session:
         user = session.scalar(select(User).where(User.email == email.lower()))
         if user is None:
             raise click.ClickException(f"no user {email}")
@@ -241,8 +236,8 @@ def devices_add(event_slug, name, as_json) -> None:
     """Create a device for an event and print its token (shown once)."""
     from .tokens import new_device
 
-    with _session() as session:
-        event = _event(session, event_slug)
+    with new_session() as session:
+        event = event_by_slug(session, event_slug)
         device, token = new_device(session, event, name)
         record(session, Actor.cli(), "device.create", "device", device.id, event.id, {"name": name})
         session.commit()
@@ -256,7 +251,7 @@ def devices_add(event_slug, name, as_json) -> None:
 @click.argument("device_id", type=int)
 def devices_revoke(device_id) -> None:
     """Revoke a device: its token stops working at once."""
-    with _session() as session:
+    with new_session() as session:
         device = session.get(Device, device_id)
         if device is None:
             raise click.ClickException(f"no device {device_id}")
@@ -278,8 +273,8 @@ def import_attendees_cmd(event_slug, csv_file) -> None:
         roster = read_roster(csv_file.read_bytes())
     except RosterError as exc:
         raise click.ClickException(str(exc))
-    with _session() as session:
-        event = _event(session, event_slug)
+    with new_session() as session:
+        event = event_by_slug(session, event_slug)
         with click.progressbar(length=len(roster.rows), label="importing", file=sys.stderr) as bar:
             report = import_roster(session, event, roster, Actor.cli(), progress=bar.update)
         session.commit()
@@ -302,8 +297,8 @@ def parse_badge_cmd(event_slug, image_path) -> None:
     """
     settings = country = None
     if event_slug:
-        with _session() as session:
-            event = _event(session, event_slug)
+        with new_session() as session:
+            event = event_by_slug(session, event_slug)
             settings, country = event.settings, event.country
     try:
         if image_path:
@@ -342,8 +337,8 @@ def export_leads(event_slug, fmt, output) -> None:
     """Export an event's leads as CSV or XLSX."""
     from .exports import leads_csv, leads_xlsx
 
-    with _session() as session:
-        event = _event(session, event_slug)
+    with new_session() as session:
+        event = event_by_slug(session, event_slug)
         if fmt == "csv":
             data = leads_csv(session, event).encode("utf-8-sig")
         else:
@@ -358,29 +353,7 @@ def export_leads(event_slug, fmt, output) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-from .cli_rules import register  # noqa: E402  (its commands need the helpers above)
-
-register(cli)
-
-
-def _add_sync_commands() -> None:
-    """`connectors`, `sync` and `users crm-id` live in cli_sync.py."""
-    from .cli_sync import connectors, sync_group, users_crm_id
-
-    cli.add_command(connectors)
-    cli.add_command(sync_group)
-    users.add_command(users_crm_id)
-
-
-_add_sync_commands()
-
-
-def _add_roi_commands() -> None:
-    """`roi` and `roi-data` live in cli_roi.py."""
-    from .cli_roi import roi_cmd, roi_data
-
-    cli.add_command(roi_cmd)
-    cli.add_command(roi_data)
-
-
-_add_roi_commands()
+# The other command groups live beside their domain, in cli_rules.py, cli_sync.py and cli_roi.py.
+for _command in (rules, reps, notify, connectors, sync_group, roi_cmd, roi_data):
+    cli.add_command(_command)
+users.add_command(users_crm_id)

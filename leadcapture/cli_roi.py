@@ -7,13 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from .actors import Actor
-from .models import Event
+from .cli_support import event_by_slug, session_factory
 from .roi import config
 from .roi.attribution import MODELS, WINDOWS
 from .roi.costs import import_costs
@@ -25,15 +23,6 @@ from .roi.rates import import_rates
 from .roi.reports import basis, event_report, funnel
 
 
-def _sessions():
-    return current_app.extensions["leadcapture.sessions"]
-
-
-def _event(session, slug: str) -> Event:
-    event = session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        raise click.ClickException(f"no event {slug!r}; see `leadcapture events list`")
-    return event
 
 
 def _errors(exc: ValidationError) -> str:
@@ -49,13 +38,13 @@ def _errors(exc: ValidationError) -> str:
 @click.option("--csv", "as_csv", is_flag=True, help="print CSV instead of text")
 def roi_cmd(event_slug, model, window, as_of, as_csv) -> None:
     """The ROI report of one event: costs, leads, pipeline, revenue, ROI, and the same 30-365 days after."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         settings = config.load(session)
         try:
             b = basis(settings, model, window, as_of.date() if as_of else date.today())
         except ValueError as exc:
             raise click.UsageError(str(exc))
-        report = event_report(session, _event(session, event_slug), settings, b)
+        report = event_report(session, event_by_slug(session, event_slug), settings, b)
         if as_csv:
             click.echo(report_csv(report), nl=False)
             return
@@ -79,9 +68,9 @@ def roi_data() -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_costs_cmd(event_slug, csv_file) -> None:
     """Add an event's costs from a CSV (all lines or none)."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         try:
-            count = import_costs(session, _event(session, event_slug), csv_file.read_text("utf-8"), Actor.cli())
+            count = import_costs(session, event_by_slug(session, event_slug), csv_file.read_text("utf-8"), Actor.cli())
         except ValidationError as exc:
             click.echo(_errors(exc), err=True)
             sys.exit(2)
@@ -93,7 +82,7 @@ def import_costs_cmd(event_slug, csv_file) -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_rates_cmd(csv_file) -> None:
     """Exchange rates into the reporting currency: columns currency,date,rate (all lines or none)."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         settings = config.load(session)
         try:
             count = import_rates(session, settings.currency, csv_file.read_text("utf-8"), Actor.cli())
@@ -109,7 +98,7 @@ def import_rates_cmd(csv_file) -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_deals_cmd(csv_file) -> None:
     """Deals from a CSV (crm_id,name,stage,status,amount,currency,created_on,close_date,emails)."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         try:
             counts = import_deals(session, csv_file.read_text("utf-8"), Actor.cli())
         except ValidationError as exc:
@@ -124,7 +113,7 @@ def import_deals_cmd(csv_file) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="rate date of open deals (default today)")
 def recompute_cmd(as_of) -> None:
     """Recompute every attribution credit from the stored deals, touches, rates and settings."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         settings = config.load(session)
         result = recompute(session, settings, as_of.date() if as_of else date.today())
         session.commit()
@@ -137,7 +126,7 @@ def recompute_cmd(as_of) -> None:
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="the date the credits were computed for")
 def check_cmd(as_of) -> None:
     """Verify the credits (weights, sums, won total, reproducibility); exit 1 listing what fails."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         failures = checks(session, config.load(session), as_of.date() if as_of else date.today())
     for failure in failures:
         click.echo(f"FAIL {failure}", err=True)

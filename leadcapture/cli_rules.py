@@ -12,19 +12,11 @@ from sqlalchemy import func, select
 
 from .actors import Actor
 from .audit import record
+from .cli_support import event_by_slug, new_session
 from .models import Notification, User
 from .notify.sender import Channels, run_forever, run_once
 from .rules import RulesRejected, apply_rules, export_rules, rescore_event
 
-
-def _session():
-    return current_app.extensions["leadcapture.sessions"]()
-
-
-def _event(session, slug):
-    from .cli import _event as find_event  # cli imports this module at its end: import lazily
-
-    return find_event(session, slug)
 
 
 @click.group(cls=AppGroup)
@@ -37,8 +29,8 @@ def rules() -> None:
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
 def rules_export(event_slug, output) -> None:
     """Write the event's rules as JSON (to OUTPUT, default standard output)."""
-    with _session() as session:
-        data = export_rules(_event(session, event_slug))
+    with new_session() as session:
+        data = export_rules(event_by_slug(session, event_slug))
     output.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -51,8 +43,8 @@ def rules_import(event_slug, source) -> None:
         raw = json.load(source)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{source.name} is not JSON: {exc}") from exc
-    with _session() as session:
-        event = _event(session, event_slug)
+    with new_session() as session:
+        event = event_by_slug(session, event_slug)
         try:
             apply_rules(session, event, raw, Actor.cli())
         except RulesRejected as exc:
@@ -66,8 +58,8 @@ def rules_import(event_slug, source) -> None:
 @click.argument("event_slug")
 def rules_rescore(event_slug) -> None:
     """Rescore every lead of the event (and route the ones that became due)."""
-    with _session() as session:
-        event = _event(session, event_slug)
+    with new_session() as session:
+        event = event_by_slug(session, event_slug)
         t0 = time.perf_counter()
         count = rescore_event(session, event)
         session.commit()
@@ -85,7 +77,7 @@ def reps() -> None:
 @click.option("--away/--back", default=None, help="skip this rep in the round-robin, or not")
 def reps_set(email, capacity, away) -> None:
     """Change a rep's capacity or mark them away / back."""
-    with _session() as session:
+    with new_session() as session:
         user = session.scalar(select(User).where(User.email == email.lower()))
         if user is None:
             raise click.ClickException(f"no user {email}")
@@ -131,7 +123,7 @@ def notify_run(once, interval) -> None:
 @notify.command("status")
 def notify_status() -> None:
     """Count notifications by channel and status, with the last error of those not sent."""
-    with _session() as session:
+    with new_session() as session:
         rows = session.execute(select(Notification.channel, Notification.status, func.count())
                                .group_by(Notification.channel, Notification.status)
                                .order_by(Notification.channel, Notification.status)).all()
@@ -144,8 +136,3 @@ def notify_status() -> None:
         click.echo(f"{channel:8} {status:8} {count}")
     for notification_id, channel, error in errors:
         click.echo(f"  #{notification_id} {channel}: {error}")
-
-
-def register(cli: click.Group) -> None:
-    for group in (rules, reps, notify):
-        cli.add_command(group)

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timezone
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -20,11 +19,9 @@ from sync.worker import Worker, WorkerSettings
 
 from .actors import Actor
 from .audit import record
+from .cli_support import session_factory
 from .models import CrmConnector, Event, User
 
-
-def _sessions():
-    return current_app.extensions["leadcapture.sessions"]
 
 
 def _connector(session, name: str) -> CrmConnector:
@@ -52,7 +49,7 @@ def connectors_add(kind, event_slug, name, pairs) -> None:
         if field.secret and field.required and not values.get(field.name):
             # Asked for rather than taken from the command line, which shell history would keep.
             values[field.name] = click.prompt(field.label, hide_input=True)
-    with _sessions()() as session:
+    with session_factory()() as session:
         event = None
         if event_slug:
             event = session.scalar(select(Event).where(Event.slug == event_slug))
@@ -74,7 +71,7 @@ def connectors_add(kind, event_slug, name, pairs) -> None:
               help="a setting to change (repeatable); the others keep their values")
 def connectors_set(name, pairs) -> None:
     """Change some settings of a connector (e.g. a new token); it is tried again at once."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         row = _connector(session, name)
         values = {**row.config, **_pairs(pairs)}
         try:
@@ -109,7 +106,7 @@ def connectors_fields(kind) -> None:
 @connectors.command("list")
 def connectors_list() -> None:
     """List connectors with their settings (secrets only as set / not set)."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         rows = connectors_for(session, None)
         events = {e.id: e.slug for e in session.scalars(select(Event))}
         if not rows:
@@ -126,7 +123,7 @@ def connectors_list() -> None:
 @click.argument("name")
 def connectors_check(name) -> None:
     """Test a connector's credentials and permissions (exit 1 if they fail)."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         result = check_connector(session, _connector(session, name), Actor.cli())
         session.commit()
     click.echo(("ok: " if result.ok else "failed: ") + result.message)
@@ -149,7 +146,7 @@ def connectors_disable(name) -> None:
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
-    with _sessions()() as session:
+    with session_factory()() as session:
         set_enabled(session, _connector(session, name), enabled, Actor.cli())
         session.commit()
     click.echo(f"connector {name} {'enabled' if enabled else 'disabled'}")
@@ -165,7 +162,7 @@ def sync_group() -> None:
 @click.option("--connector", "names", multiple=True, help="only this connector (repeatable)")
 def sync_run(once, names) -> None:
     """Run the sync worker (until Ctrl+C, or --once). Several can run at once on PostgreSQL."""
-    worker = Worker(_sessions(), WorkerSettings.from_env(), connector_names=list(names) or None)
+    worker = Worker(session_factory(), WorkerSettings.from_env(), connector_names=list(names) or None)
     if once:
         counts = worker.run_once()
         click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing was due")
@@ -181,7 +178,7 @@ def sync_run(once, names) -> None:
 @click.option("--follow", is_flag=True, help="show a progress bar until nothing is pending")
 def sync_status(follow) -> None:
     """Pending, done and dead leads per connector."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         rows = connectors_for(session, None)
         counts = outbox.status_counts(session)
     if not rows:
@@ -218,7 +215,7 @@ def _follow(pending_now: int) -> None:
         left = pending_now
         while left:
             time.sleep(0.5)
-            with _sessions()() as session:
+            with session_factory()() as session:
                 now = sum(c.get("pending", 0) for c in outbox.status_counts(session).values())
             bar.update(max(left - now, 0))
             left = min(left, now)
@@ -232,7 +229,7 @@ def sync_outcomes(name, since) -> None:
     """Print the deals/opportunities changed since a time, as JSON lines, with our lead ids."""
     from sync.outcomes import pull
 
-    with _sessions()() as session:
+    with session_factory()() as session:
         try:
             linked = pull(session, _connector(session, name), since.replace(tzinfo=timezone.utc))
         except (SyncError, SecretsUnreadable) as exc:
@@ -253,7 +250,7 @@ def sync_pull_outcomes(names) -> None:
     then recompute the ROI credits."""
     from leadcapture.roi.outcomes import pull_and_store, pulls_outcomes
 
-    with _sessions()() as session:
+    with session_factory()() as session:
         rows = [_connector(session, n) for n in names] if names else session.scalars(
             select(CrmConnector).where(CrmConnector.enabled.is_(True)).order_by(CrmConnector.id)).all()
         session.rollback()
@@ -263,7 +260,7 @@ def sync_pull_outcomes(names) -> None:
             click.echo(f"{row.name}: a {row.kind} connector cannot pull deals", err=True)
             continue
         try:
-            counts = pull_and_store(_sessions(), row.id)
+            counts = pull_and_store(session_factory(), row.id)
         except (SyncError, SecretsUnreadable) as exc:
             click.echo(f"{row.name}: {exc}", err=True)
             failed = True
@@ -280,7 +277,7 @@ def sync_pull_outcomes(names) -> None:
 @click.option("--salesforce", help="the rep's Salesforce user id")
 def users_crm_id(email, hubspot, salesforce) -> None:
     """Set a rep's user ids in the CRMs, so the leads routed to them get them as owner there."""
-    with _sessions()() as session:
+    with session_factory()() as session:
         user = session.scalar(select(User).where(User.email == email.lower()))
         if user is None:
             raise click.ClickException(f"no user {email}")
